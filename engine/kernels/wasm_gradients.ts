@@ -1,0 +1,7 @@
+/**
+ * Gradient kernels for the WASM backend (being written).
+ *
+ * @module
+ */
+/** Registers the WASM gradient kernels; idempotent. */
+export function registerWasmGradients(): void {}

@@ -1,0 +1,180 @@
+/**
+ * neurolens on the command line.
+ *
+ *   deno run -A cli.ts demo              rank the neurons of the default MNIST model
+ *   deno run -A cli.ts train [NAME|all]  retrain the default models into models/
+ *   deno run -A cli.ts rank --model DIR  rank the neurons of any model on a data set
+ *
+ * `deno run -A cli.ts --help` prints the flags.
+ *
+ * @module
+ */
+import { parseArgs } from "node:util";
+import { type BackendChoice, parseBackendChoice, useBackend } from "./engine/backend.ts";
+import { formatDemo, rankNeurons, runDemo } from "./engine/report/demo.ts";
+import { terminalProgress } from "./engine/report/progress.ts";
+import { fixed, formatTable } from "./engine/report/table.ts";
+import {
+  DEFAULT_MODEL_NAMES,
+  type DefaultModelName,
+  trainDefaultModel,
+} from "./engine/train/default_models.ts";
+import { loadNet } from "./engine/net/io.ts";
+import { convLayers, disposeNet } from "./engine/net/net.ts";
+import { neuronStats } from "./engine/neurons/activation_stats.ts";
+import { evaluate } from "./engine/net/predict.ts";
+import { loadDataset } from "./engine/data/named.ts";
+
+const HELP = `neurolens — which neurons of a CNN matter, and what they do
+
+Usage: deno run -A cli.ts COMMAND [flags]
+
+Commands
+  demo                 The default job: load models/mnist-cnn, report its MNIST test
+                       accuracy, rank the neurons of every conv layer, write a report.
+  train [NAME|all]     Retrain default models (${DEFAULT_MODEL_NAMES.join(", ")}) into models/.
+  rank                 Rank the neurons of a model on a data set.
+  help                 This text.
+
+Flags
+  --backend NAME       auto (default), webgpu, wasm or cpu
+  --out DIR            where reports go (demo, rank). Default: out/<command>
+  --images N           images used for neuron statistics. Default: 2000
+  --model PATH         model.json of a tfjs LayersModel (rank)
+  --data NAME          mnist, fashion-mnist or scenes (rank). Default: mnist
+  --layers A,B         layers to rank (rank). Default: every conv layer
+  --epochs N           override the recipe's epochs (train)
+  --top N              neurons listed at the top of the ranking. Default: 15
+  -h, --help           This text.
+`;
+
+const OPTIONS = {
+  backend: { type: "string", default: "auto" },
+  out: { type: "string" },
+  images: { type: "string", default: "2000" },
+  model: { type: "string" },
+  data: { type: "string", default: "mnist" },
+  layers: { type: "string" },
+  epochs: { type: "string" },
+  top: { type: "string", default: "15" },
+  help: { type: "boolean", short: "h", default: false },
+} as const;
+
+/** A usage error: printed without a stack trace, exit code 2. */
+class UsageError extends Error {}
+
+async function main(argv: string[]): Promise<void> {
+  let parsed;
+  try {
+    parsed = parseArgs({ args: argv, options: OPTIONS, allowPositionals: true, strict: true });
+  } catch (e) {
+    throw new UsageError(`${(e as Error).message}\nRun with --help for the flags.`);
+  }
+  const { values, positionals } = parsed;
+  const command = positionals[0] ?? "help";
+  if (values.help || command === "help") {
+    console.log(HELP);
+    return;
+  }
+  const backendChoice = parseBackendChoice(values.backend) as BackendChoice;
+  const images = positiveInt(values.images, "--images");
+  const top = positiveInt(values.top, "--top");
+  switch (command) {
+    case "demo": {
+      const backend = await useBackend(backendChoice, { quiet: true });
+      const started = performance.now();
+      const report = await runDemo(backend, {
+        images,
+        onProgress: (step) => terminalProgress(step),
+      });
+      console.log(formatDemo(report, backend, top));
+      const out = values.out ?? "out/demo";
+      await Deno.mkdir(out, { recursive: true });
+      await Deno.writeTextFile(`${out}/report.json`, JSON.stringify(report, null, 1));
+      console.log(`\nReport written to ${out}/report.json`);
+      console.log(`Total time ${fixed((performance.now() - started) / 1000, 1)} s`);
+      return;
+    }
+    case "train": {
+      const which = positionals[1] ?? "all";
+      const names = which === "all" ? [...DEFAULT_MODEL_NAMES] : [which];
+      for (const name of names) {
+        if (!(DEFAULT_MODEL_NAMES as readonly string[]).includes(name)) {
+          throw new UsageError(
+            `Unknown model "${name}"; expected all or one of ${DEFAULT_MODEL_NAMES.join(", ")}`,
+          );
+        }
+      }
+      const backend = await useBackend(backendChoice);
+      console.log(`Training on ${backend.name}`);
+      for (const name of names as DefaultModelName[]) {
+        const started = performance.now();
+        const history = await trainDefaultModel(name, {
+          ...(values.epochs ? { epochs: positiveInt(values.epochs, "--epochs") } : {}),
+          onStep: terminalProgress(`train ${name}`),
+          onEpoch: (e) =>
+            console.log(
+              `${name} epoch ${e.epoch}: loss ${fixed(e.trainLoss, 4)}, train acc ${
+                fixed(100 * e.trainAccuracy, 2)
+              } %, test acc ${fixed(100 * (e.valAccuracy ?? NaN), 2)} %, ${fixed(e.seconds, 1)} s`,
+            ),
+        });
+        const last = history[history.length - 1]!;
+        console.log(
+          `${name}: test accuracy ${fixed(100 * (last.valAccuracy ?? NaN), 2)} % after ${history.length} ` +
+            `epochs, ${fixed((performance.now() - started) / 1000, 0)} s in total`,
+        );
+      }
+      return;
+    }
+    case "rank": {
+      if (!values.model) throw new UsageError("rank needs --model PATH/TO/model.json");
+      const backend = await useBackend(backendChoice);
+      const net = await loadNet(values.model);
+      try {
+        const data = await loadDataset(values.data, { split: "test", limit: images });
+        const layers = values.layers?.split(",").map((s) => s.trim()) ??
+          convLayers(net).map((l) => l.name);
+        const evaluation = await evaluate(net, data);
+        const stats = await neuronStats(net, data, {
+          layers,
+          onProgress: terminalProgress("neuron statistics"),
+        });
+        const ranked = rankNeurons(stats);
+        console.log(`${net.name} on ${data.name} (${backend.name}): accuracy ${fixed(100 * evaluation.accuracy, 2)} %`);
+        console.log(formatTable(
+          ["rank", "layer", "unit", "score", "mean act"],
+          ranked.slice(0, top).map((n, i) => [i + 1, n.layer, n.unit, fixed(n.score, 3), fixed(n.meanActivation, 3)]),
+        ));
+        const out = values.out ?? "out/rank";
+        await Deno.mkdir(out, { recursive: true });
+        await Deno.writeTextFile(`${out}/ranking.json`, JSON.stringify({ evaluation, ranked }, null, 1));
+        console.log(`Ranking written to ${out}/ranking.json`);
+      } finally {
+        disposeNet(net);
+      }
+      return;
+    }
+    default:
+      throw new UsageError(`Unknown command "${command}"; expected demo, train, rank or help`);
+  }
+}
+
+function positiveInt(value: string | undefined, flag: string): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n <= 0) {
+    throw new UsageError(`${flag} must be a positive integer; got ${JSON.stringify(value)}`);
+  }
+  return n;
+}
+
+if (import.meta.main) {
+  try {
+    await main(Deno.args);
+  } catch (e) {
+    const err = e as Error;
+    const usage = err instanceof UsageError || err instanceof TypeError || err instanceof RangeError;
+    console.error(`neurolens: ${usage ? err.message : err.stack ?? err.message}`);
+    Deno.exit(usage ? 2 : 1);
+  }
+}

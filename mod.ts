@@ -1,0 +1,77 @@
+/**
+ * neurolens: which neurons of a convolutional network matter, and what they do.
+ *
+ * Plain async functions over a {@link Net} (a tfjs LayersModel walked layer
+ * by layer), data sets as plain typed arrays, and results as plain objects.
+ *
+ * @example
+ * ```ts
+ * import * as nl from "./mod.ts";
+ * await nl.useBackend("auto", { quiet: true });
+ * const net = await nl.loadDefaultNet("mnist-cnn");
+ * const data = await nl.datasets.mnist({ split: "test", limit: 64 });
+ * const { accuracy } = await nl.evaluate(net, data);
+ * const stats = await nl.neuronStats(net, data, { layers: ["block3_conv1"] });
+ * const ranked = nl.rankNeurons(stats);
+ * console.assert(accuracy > 0.9 && ranked.length === 64);
+ * nl.disposeNet(net);
+ * ```
+ *
+ * @module
+ */
+export {
+  BACKEND_NAMES,
+  type BackendChoice,
+  type BackendInfo,
+  type BackendName,
+  currentBackend,
+  decideBackend,
+  describeBackend,
+  useBackend,
+  type UseBackendOptions,
+} from "./engine/backend.ts";
+export { tf, tfl } from "./engine/deps.ts";
+export {
+  convLayers,
+  disposeNet,
+  getConvLayer,
+  getLayer,
+  type LayerInfo,
+  type LayerKind,
+  type Net,
+  type NetHead,
+  wrapModel,
+  type WrapOptions,
+} from "./engine/net/net.ts";
+export { loadNet, type LoadOptions, saveModel } from "./engine/net/io.ts";
+export { checkImageBatch, type OutputSpace, runNet, type RunOptions, type RunResult } from "./engine/net/executor.ts";
+export {
+  type ClassTarget,
+  disposeGradients,
+  type GradientOptions,
+  type GradientResult,
+  type LossTarget,
+  type NeuronTarget,
+  type Target,
+  targetGradients,
+} from "./engine/net/targets.ts";
+export { evaluate, type Evaluation, predict, type PredictOptions } from "./engine/net/predict.ts";
+export type { ImageSet, SceneSet } from "./engine/data/types.ts";
+export * as datasets from "./engine/data/mod.ts";
+export { createRng, type Rng } from "./engine/random.ts";
+export {
+  type LayerNeuronStats,
+  mergeNeuronStats,
+  neuronStats,
+  type NeuronStatsOptions,
+} from "./engine/neurons/activation_stats.ts";
+export { rankNeurons, type RankedNeuron } from "./engine/report/demo.ts";
+export { mnistCnn, scenesCnn } from "./engine/train/architectures.ts";
+export { type EpochCallback, type EpochInfo, trainModel, type TrainOptions } from "./engine/train/train.ts";
+export {
+  DEFAULT_MODEL_NAMES,
+  type DefaultModelName,
+  defaultData,
+  loadDefaultNet,
+  trainDefaultModel,
+} from "./engine/train/default_models.ts";

@@ -19,9 +19,9 @@
  *
  * @module
  */
-import { setWasmPaths, tf } from "./deps.ts";
-import "npm:@tensorflow/tfjs-backend-cpu@4.22.0";
+import { importWasmBackend, importWebgpuBackend, tf, wasmBackendEntry } from "./deps.ts";
 import { registerWasmGradients } from "./kernels/wasm_gradients.ts";
+import { registerWasmMaxPoolGrad } from "./kernels/wasm_max_pool_grad.ts";
 
 /** The backends neurolens can run on. */
 export const BACKEND_NAMES = ["webgpu", "wasm", "cpu"] as const;
@@ -121,9 +121,6 @@ export async function useBackend(
         `in Deno. Call useBackend("${choice}") once, before creating tensors.`,
     );
   }
-  // tfjs prints a Node.js banner and kernel re-registration notices in dev mode.
-  tf.env().set("PROD", true);
-
   const adapter = await probeAdapter();
   let decision: { name: BackendName; reason: string };
   if (choice === "auto") {
@@ -143,7 +140,10 @@ export async function useBackend(
       throw new Error(`The ${choice} backend could not be initialised`);
     }
   }
-  if (decision.name === "wasm") registerWasmGradients();
+  if (decision.name === "wasm") {
+    registerWasmGradients();
+    registerWasmMaxPoolGrad();
+  }
   current = { name: decision.name, adapter, reason: decision.reason };
   if (!options.quiet) console.error(describeBackend(current));
   return current;
@@ -186,12 +186,12 @@ async function probeAdapter(): Promise<AdapterFacts | null> {
 async function activate(name: BackendName): Promise<boolean> {
   try {
     if (name === "wasm") {
+      const wasm = await importWasmBackend();
       // The .wasm binaries sit next to the package entry, in node_modules or
       // in Deno's global cache, whichever the user's setup resolved.
-      const entry = import.meta.resolve("npm:@tensorflow/tfjs-backend-wasm@4.22.0");
-      setWasmPaths(new URL("./", entry).href);
+      wasm.setWasmPaths(new URL("./", wasmBackendEntry()).href);
     } else if (name === "webgpu") {
-      await import("npm:@tensorflow/tfjs-backend-webgpu@4.22.0");
+      await importWebgpuBackend();
     }
     // setBackend initialises the backend and reports failure as false.
     const ok = await tf.setBackend(name);

@@ -13,7 +13,7 @@ import {
   vggLike,
 } from "../_nets.ts";
 
-await useBackend("wasm", { quiet: true });
+await useBackend((Deno.env.get("NL_TEST_BACKEND") ?? "wasm") as "wasm", { quiet: true });
 
 async function maxAbsDiff(a: tf.Tensor, b: tf.Tensor): Promise<number> {
   const d = tf.tidy(() => tf.max(tf.abs(tf.sub(a, b))));
@@ -201,10 +201,10 @@ Deno.test("gradients of neuron targets, batched, per image; repeated calls leak 
     assert.deepEqual(g.scores.shape, [3]);
     // The neuron's score is the spatial mean of its channel.
     const pw = g.activations.pw1!;
-    const mean = tf.mean(tf.slice(pw, [0, 0, 0, 3], [3, 8, 8, 1]), [1, 2, 3]);
+    const mean = tf.tidy(() => tf.mean(tf.slice(pw, [0, 0, 0, 3], [3, 8, 8, 1]), [1, 2, 3]));
     assert.ok(await maxAbsDiff(mean, g.scores) <= 1e-6);
     // sep1 comes after pw1: the neuron does not depend on it.
-    const downstream = tf.sum(tf.abs(g.layerGrads.sep1!));
+    const downstream = tf.tidy(() => tf.sum(tf.abs(g.layerGrads.sep1!)));
     assert.equal((await downstream.data())[0], 0);
     tf.dispose([mean, downstream]);
     disposeGradients(g);

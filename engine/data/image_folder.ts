@@ -8,7 +8,7 @@
  * @module
  */
 import { Buffer } from "node:buffer";
-import { jpeg, PNG } from "./_deps.ts";
+import { jpeg, PNG } from "../deps.ts";
 import type { ImageSet } from "./types.ts";
 
 /** Options of {@linkcode imageFolder}. */
@@ -48,7 +48,7 @@ const EXTENSIONS = [".png", ".jpg", ".jpeg"];
  * @example
  * ```ts
  * import { imageFolder } from "./image_folder.ts";
- * import { PNG } from "./_deps.ts";
+ * import { PNG } from "../deps.ts";
  * const root = await Deno.makeTempDir();
  * await Deno.mkdir(`${root}/cat`);
  * const png = new PNG({ width: 4, height: 4 });
@@ -158,7 +158,7 @@ interface Rgba {
  * @example
  * ```ts
  * import { decodeImage } from "./image_folder.ts";
- * import { PNG } from "./_deps.ts";
+ * import { PNG } from "../deps.ts";
  * const file = await Deno.makeTempFile({ suffix: ".png" });
  * const png = new PNG({ width: 1, height: 1 });
  * png.data.set([10, 20, 30, 255]);

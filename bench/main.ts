@@ -26,7 +26,13 @@ for (const backend of values.backends.split(",")) {
   const started = performance.now();
   console.error(`bench: measuring ${backend} …`);
   const out = await new Deno.Command(Deno.execPath(), {
-    args: ["run", "-A", new URL("./_measure.ts", import.meta.url).pathname, backend, String(SCALE[backend] ?? 0.25)],
+    args: [
+      "run",
+      "-A",
+      new URL("./_measure.ts", import.meta.url).pathname,
+      backend,
+      String(SCALE[backend] ?? 0.25),
+    ],
     stdout: "piped",
     stderr: "piped",
   }).output();
@@ -43,7 +49,9 @@ for (const backend of values.backends.split(",")) {
 console.log("neurolens bench — foundation (executor, gradients, training)\n");
 for (const r of results) {
   console.log(
-    `${r.backend}${r.adapter ? ` (adapter: ${r.adapter})` : ""}: peak ${fixed(r.peakGflops, 1)} GFLOP/s ` +
+    `${r.backend}${r.adapter ? ` (adapter: ${r.adapter})` : ""}: peak ${
+      fixed(r.peakGflops, 1)
+    } GFLOP/s ` +
       `(${r.peakKind}), peak memory ${fixed(r.peakMemoryBytes / 2 ** 20, 0)} MiB`,
   );
 }
@@ -89,7 +97,11 @@ if (wasm) {
   console.log(
     `For scale: PyTorch on the same 2 cores runs a CNN of mnist-cnn's shape at about 1,000–2,000 ` +
       `images/s forward and 650–800 forward+backward (figures from the project's issue, not measured ` +
-      `here). neurolens on WASM: ${fixed(wasm.forward, 0)} forward (${fixed(wasm.forward / 1500, 2)}× ` +
-      `the midpoint), ${fixed(wasm.forwardBackward, 0)} forward+backward (${fixed(wasm.forwardBackward / 725, 2)}×).`,
+      `here). neurolens on WASM: ${fixed(wasm.forward, 0)} forward (${
+        fixed(wasm.forward / 1500, 2)
+      }× ` +
+      `the midpoint), ${fixed(wasm.forwardBackward, 0)} forward+backward (${
+        fixed(wasm.forwardBackward / 725, 2)
+      }×).`,
   );
 }

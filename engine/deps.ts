@@ -26,7 +26,8 @@ export const TFJS_VERSION = "4.22.0";
 /** Loads the WASM backend package (on demand: `useBackend` decides). */
 export const importWasmBackend = () => import("npm:@tensorflow/tfjs-backend-wasm@4.22.0");
 /** File URL of the WASM backend's entry; its `.wasm` binaries sit beside it. */
-export const wasmBackendEntry = () => import.meta.resolve("npm:@tensorflow/tfjs-backend-wasm@4.22.0");
+export const wasmBackendEntry = () =>
+  import.meta.resolve("npm:@tensorflow/tfjs-backend-wasm@4.22.0");
 /** Loads the WebGPU backend package (on demand: `useBackend` decides). */
 export const importWebgpuBackend = () => import("npm:@tensorflow/tfjs-backend-webgpu@4.22.0");
 

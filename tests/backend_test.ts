@@ -45,7 +45,10 @@ Deno.test("useBackend chooses once, reports, and refuses to switch while tensors
   assert.equal(await useBackend("auto", { quiet: true }), info, "same choice, same report");
   const t = tf.ones([2]);
   const other = info.name === "wasm" ? "cpu" : "wasm";
-  await assert.rejects(useBackend(other, { quiet: true }), /switching to "cpu"|switching to "wasm"/);
+  await assert.rejects(
+    useBackend(other, { quiet: true }),
+    /switching to "cpu"|switching to "wasm"/,
+  );
   t.dispose();
   const cpu = await useBackend("cpu", { quiet: true });
   assert.equal(cpu.name, "cpu");

@@ -59,7 +59,10 @@ export interface DemoOptions {
  * @param options see {@link DemoOptions}
  * @returns the report
  */
-export async function runDemo(backend: BackendInfo, options: DemoOptions = {}): Promise<DemoReport> {
+export async function runDemo(
+  backend: BackendInfo,
+  options: DemoOptions = {},
+): Promise<DemoReport> {
   const net = await loadDefaultNet("mnist-cnn");
   try {
     const test = await defaultData("mnist-cnn", "test");
@@ -119,7 +122,9 @@ export function rankNeurons(stats: readonly LayerNeuronStats[]): RankedNeuron[] 
       });
     }
   }
-  return ranked.sort((a, b) => b.score - a.score || a.layer.localeCompare(b.layer) || a.unit - b.unit);
+  return ranked.sort((a, b) =>
+    b.score - a.score || a.layer.localeCompare(b.layer) || a.unit - b.unit
+  );
 }
 
 function summariseLayer(s: LayerNeuronStats): DemoReport["layers"][number] {

@@ -38,7 +38,10 @@ Deno.test("missing, corrupt and truncated model files are clear errors naming th
   model.dispose();
   const weights = await Deno.readFile(`${dir}/m/weights.bin`);
   await Deno.writeFile(`${dir}/m/weights.bin`, weights.subarray(0, 100));
-  await assert.rejects(loadNet(`${dir}/m/model.json`), /hold 100 bytes; the manifest describes \d+/);
+  await assert.rejects(
+    loadNet(`${dir}/m/model.json`),
+    /hold 100 bytes; the manifest describes \d+/,
+  );
   await Deno.remove(`${dir}/m/weights.bin`);
   await assert.rejects(loadNet(`${dir}/m/model.json`), /Cannot read .*weights\.bin/);
   await Deno.remove(dir, { recursive: true });

@@ -1,0 +1,50 @@
+import assert from "node:assert/strict";
+
+const CLI = new URL("../cli.ts", import.meta.url).pathname;
+
+async function cli(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+  const out = await new Deno.Command(Deno.execPath(), {
+    args: ["run", "-A", CLI, ...args],
+    stdout: "piped",
+    stderr: "piped",
+    env: { NO_COLOR: "1" },
+  }).output();
+  const decode = (b: Uint8Array) => new TextDecoder().decode(b);
+  return { code: out.code, stdout: decode(out.stdout), stderr: decode(out.stderr) };
+}
+
+Deno.test("cli --help lists the commands and flags", async () => {
+  const r = await cli("--help");
+  assert.equal(r.code, 0);
+  for (const word of ["demo", "train", "rank", "--backend", "--model"]) {
+    assert.match(r.stdout, new RegExp(word));
+  }
+});
+
+Deno.test("cli: bad flags, commands and values are usage errors (exit 2), not stack traces", async () => {
+  const bogus = await cli("demo", "--bogus");
+  assert.equal(bogus.code, 2);
+  assert.match(bogus.stderr, /Unknown option '--bogus'/);
+  assert.doesNotMatch(bogus.stderr, /at .*\.ts:\d+/);
+  const command = await cli("dance");
+  assert.equal(command.code, 2);
+  assert.match(command.stderr, /Unknown command "dance"; expected demo, train, rank or help/);
+  const backend = await cli("demo", "--backend", "tpu");
+  assert.equal(backend.code, 2);
+  assert.match(backend.stderr, /Unknown backend "tpu": expected one of auto, webgpu, wasm, cpu/);
+  const images = await cli("demo", "--images", "0");
+  assert.equal(images.code, 2);
+  assert.match(images.stderr, /--images must be a positive integer; got "0"/);
+  const model = await cli("train", "resnet-1000");
+  assert.equal(model.code, 2);
+  assert.match(model.stderr, /Unknown model "resnet-1000"/);
+});
+
+Deno.test("cli rank: a missing model file is a clear error naming it", async () => {
+  const r = await cli("rank", "--backend", "cpu", "--model", "no/such/model.json");
+  assert.equal(r.code, 1);
+  assert.match(r.stderr, /Cannot read .*no\/such\/model\.json/);
+  const missing = await cli("rank");
+  assert.equal(missing.code, 2);
+  assert.match(missing.stderr, /rank needs --model/);
+});

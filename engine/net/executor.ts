@@ -61,7 +61,19 @@ export interface RunOptions {
   output?: OutputSpace;
   /** Skip computing the network output (only captures are wanted). Default: false. */
   skipOutput?: boolean;
+  /**
+   * How gradients pass backwards through plain ReLUs (fused into a layer or a
+   * ReLU/Activation layer): `standard` (default); `deconv` passes only the
+   * positive part of the incoming gradient, ignoring the forward mask
+   * (Zeiler & Fergus 2014); `guided` applies both the forward mask and the
+   * positive part (Springenberg et al. 2015). Forward values never change.
+   * Clipped ReLUs (ReLU6) keep their standard gradient.
+   */
+  reluBackward?: ReluBackward;
 }
+
+/** The backward rule of ReLU, see {@link RunOptions.reluBackward}. */
+export type ReluBackward = "standard" | "deconv" | "guided";
 
 /** The network output and the captured layer outputs (the caller owns all). */
 export interface RunResult {
@@ -121,7 +133,12 @@ export function runNet(net: Net, images: tf.Tensor | null, options: RunOptions =
         outs = [given];
       } else {
         const ins = step.inputs.map((s) => values[s]!);
-        outs = callStep(step, ins, step === logitsStep && head.placement === "fused");
+        outs = callStep(
+          step,
+          ins,
+          step === logitsStep && head.placement === "fused",
+          options.reluBackward ?? "standard",
+        );
       }
       const mask = masks[step.name];
       const delta = perturb[step.name];
@@ -211,18 +228,56 @@ function planSteps(net: Net, wanted: Set<number>, replaced: Set<string>): Plan {
 
 const LINEAR = { getClassName: () => "linear", apply: (x: tf.Tensor) => x };
 
-function callStep(step: Step, ins: tf.Tensor[], dropActivation: boolean): tf.Tensor[] {
-  if (!step.layer) return ins; // the identity step that ends a nested model
-  const layer = step.layer as unknown as {
-    activation?: unknown;
-    call(x: tf.Tensor | tf.Tensor[], kwargs: Record<string, unknown>): tf.Tensor | tf.Tensor[];
+/** ReLU whose backward pass keeps only the positive part of the gradient. */
+const deconvRelu = tf.customGrad((x) => ({
+  value: tf.relu(x as tf.Tensor),
+  gradFunc: (dy) => tf.relu(dy as tf.Tensor),
+}));
+
+/** ReLU whose backward pass applies the forward mask and keeps positive gradients. */
+const guidedRelu = tf.customGrad((x, save) => {
+  (save as tf.GradSaveFunc)([x as tf.Tensor]);
+  return {
+    value: tf.relu(x as tf.Tensor),
+    gradFunc: (dy, saved) => tf.mul(tf.relu(dy as tf.Tensor), tf.step(saved[0]!)),
   };
+});
+
+type CallableLayer = {
+  activation?: unknown;
+  maxValue?: number | null;
+  call(x: tf.Tensor | tf.Tensor[], kwargs: Record<string, unknown>): tf.Tensor | tf.Tensor[];
+};
+
+/** Whether a step ends in a plain (unclipped) ReLU, and whether it is fused. */
+function reluKind(step: Step): "layer" | "fused" | null {
+  const layer = step.layer as unknown as CallableLayer | null;
+  if (!layer) return null;
+  const act = (layer.activation as { getClassName?(): string } | undefined)?.getClassName?.()
+    .toLowerCase();
+  if (step.className === "ReLU") return layer.maxValue == null ? "layer" : null;
+  if (act !== "relu") return null;
+  return step.className === "Activation" ? "layer" : "fused";
+}
+
+function callStep(
+  step: Step,
+  ins: tf.Tensor[],
+  dropActivation: boolean,
+  reluBackward: ReluBackward,
+): tf.Tensor[] {
+  if (!step.layer) return ins; // the identity step that ends a nested model
+  const layer = step.layer as unknown as CallableLayer;
   const arg = ins.length === 1 ? ins[0]! : ins;
   const kwargs = { ...step.callArgs, training: false };
+  const relu = reluBackward === "standard" ? null : reluKind(step);
+  const modified = reluBackward === "guided" ? guidedRelu : deconvRelu;
+  if (relu === "layer") return [modified(ins[0]!)];
   let out: tf.Tensor | tf.Tensor[];
-  if (dropActivation) {
-    // The logits of a layer with a fused softmax: run it once with a linear
-    // activation. Restored in `finally` so the model is never left altered.
+  if (dropActivation || relu === "fused") {
+    // Run the layer once with a linear activation (for logits under a fused
+    // softmax, or to apply a modified ReLU). Restored in `finally` so the
+    // model is never left altered.
     const saved = layer.activation;
     layer.activation = LINEAR;
     try {
@@ -230,6 +285,7 @@ function callStep(step: Step, ins: tf.Tensor[], dropActivation: boolean): tf.Ten
     } finally {
       layer.activation = saved;
     }
+    if (relu === "fused") out = modified(out as tf.Tensor);
   } else {
     out = layer.call(arg, kwargs);
   }

@@ -233,3 +233,53 @@ Deno.test("bad targets are clear errors", () => {
   x.dispose();
   model.dispose();
 });
+
+Deno.test("reluBackward: deconv and guided change gradients, never forward values", async () => {
+  // y = Σ w2 · relu(w1 · x) with one hidden ReLU unit per input pixel (1×1 convs).
+  const { tfl } = await import("../../engine/deps.ts");
+  const model = tfl.sequential({
+    layers: [
+      tfl.layers.conv2d({
+        name: "c1",
+        inputShape: [1, 2, 1],
+        filters: 1,
+        kernelSize: 1,
+        activation: "relu",
+        useBias: false,
+        weights: [tf.tensor4d([1], [1, 1, 1, 1])],
+      }),
+      tfl.layers.flatten({ name: "f" }),
+      tfl.layers.dense({
+        name: "out",
+        units: 1,
+        useBias: false,
+        weights: [tf.tensor2d([[-2], [3]])],
+      }),
+    ],
+  });
+  const net = wrapModel(model);
+  const gradAt = async (values: number[], mode: "standard" | "deconv" | "guided") => {
+    const x = tf.tensor4d(values, [1, 1, 2, 1]);
+    const g = tf.grad((img: tf.Tensor) => tf.sum(runNet(net, img, { reluBackward: mode }).output))(
+      x,
+    );
+    const v = Array.from(await g.data());
+    tf.dispose([x, g]);
+    return v;
+  };
+  // The gradient reaching the ReLU outputs is dy = [-2, 3].
+  // x = [1, 2], both units on: standard passes dy, deconv and guided drop the negative part.
+  assert.deepEqual(await gradAt([1, 2], "standard"), [-2, 3]);
+  assert.deepEqual(await gradAt([1, 2], "deconv"), [0, 3]);
+  assert.deepEqual(await gradAt([1, 2], "guided"), [0, 3]);
+  // x = [-1, -2], both off: deconv ignores the forward mask and still passes relu(dy).
+  assert.deepEqual(await gradAt([-1, -2], "standard"), [0, 0]);
+  assert.deepEqual(await gradAt([-1, -2], "deconv"), [0, 3]);
+  assert.deepEqual(await gradAt([-1, -2], "guided"), [0, 0]);
+  const x2 = tf.tensor4d([1, 2], [1, 1, 2, 1]);
+  const a = runNet(net, x2, { reluBackward: "guided" }).output;
+  const b = runNet(net, x2).output;
+  assert.deepEqual(Array.from(await a.data()), Array.from(await b.data()));
+  tf.dispose([x2, a, b]);
+  model.dispose();
+});

@@ -13,6 +13,7 @@
 import { parseArgs } from "node:util";
 import type { BackendMeasure } from "./_measure.ts";
 import { fixed, formatTable } from "../engine/report/table.ts";
+import { scenes } from "../engine/data/scenes.ts";
 
 const { values } = parseArgs({
   args: Deno.args,
@@ -47,6 +48,16 @@ for (const backend of values.backends.split(",")) {
 }
 
 console.log("neurolens bench — foundation (executor, gradients, training)\n");
+{
+  const t = performance.now();
+  scenes({ count: 10_000, seed: 0 });
+  const s = (performance.now() - t) / 1000;
+  console.log(
+    `data: 10,000 synthetic scenes of 64×64 with masks in ${fixed(s, 1)} s (${
+      fixed(10_000 / s, 0)
+    }/s)\n`,
+  );
+}
 for (const r of results) {
   console.log(
     `${r.backend}${r.adapter ? ` (adapter: ${r.adapter})` : ""}: peak ${

@@ -32,6 +32,7 @@ interface Recipe {
   epochs: number;
   batchSize: number;
   learningRate: number;
+  learningRateDecay: number;
   keepCheckpoints: boolean;
 }
 
@@ -39,9 +40,10 @@ const RECIPES: Record<DefaultModelName, Recipe> = {
   "mnist-cnn": {
     build: () => mnistCnn({ seed: 1 }),
     data: (split, limit) => mnist(limit === undefined ? { split } : { split, limit }),
-    epochs: 4,
+    epochs: 6,
     batchSize: 64,
     learningRate: 1e-3,
+    learningRateDecay: 0.6,
     keepCheckpoints: false,
   },
   "scenes-cnn": {
@@ -57,6 +59,7 @@ const RECIPES: Record<DefaultModelName, Recipe> = {
     epochs: 12,
     batchSize: 64,
     learningRate: 2e-3,
+    learningRateDecay: 1,
     keepCheckpoints: true,
   },
 };
@@ -126,25 +129,31 @@ export async function trainDefaultModel(
   const test = await recipe.data("test");
   const model = recipe.build();
   const metadata = { classNames: train.classNames, trainedOn: train.name };
-  await Deno.remove(dir, { recursive: true }).catch(() => {});
+  // Train into a side folder and swap at the end: an interrupted run never
+  // leaves the shipped model half-written.
+  const partial = `${dir}.partial`;
+  await Deno.remove(partial, { recursive: true }).catch(() => {});
   const history = await trainModel(model, train, {
     epochs: options.epochs ?? recipe.epochs,
     batchSize: recipe.batchSize,
     learningRate: recipe.learningRate,
+    learningRateDecay: recipe.learningRateDecay,
     seed: 0,
     validation: test,
     metadata,
-    ...(recipe.keepCheckpoints ? { checkpointDir: `${dir}/checkpoints` } : {}),
+    ...(recipe.keepCheckpoints ? { checkpointDir: `${partial}/checkpoints` } : {}),
     ...(options.onEpoch ? { onEpoch: options.onEpoch } : {}),
     ...(options.onStep ? { onStep: options.onStep } : {}),
   });
   const last = history[history.length - 1]!;
-  await saveModel(model, dir, {
+  await saveModel(model, partial, {
     ...metadata,
     epochs: history.length,
     testAccuracy: last.valAccuracy,
   });
   model.dispose();
+  await Deno.remove(dir, { recursive: true }).catch(() => {});
+  await Deno.rename(partial, dir);
   return history;
 }
 

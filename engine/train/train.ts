@@ -45,8 +45,10 @@ export interface TrainOptions {
   epochs?: number;
   /** Images per step. Default: 64. */
   batchSize?: number;
-  /** Adam learning rate. Default: 1e-3. */
+  /** Adam learning rate of the first epoch. Default: 1e-3. */
   learningRate?: number;
+  /** Factor applied to the learning rate after each epoch. Default: 1 (constant). */
+  learningRateDecay?: number;
   /** Seed of the batch order. Default: 0. */
   seed?: number;
   /** Evaluated after each epoch. Default: none. */
@@ -88,8 +90,9 @@ export async function trainModel(
       throw new RangeError(`Label ${label} of image ${i} is outside 0..${k - 1}`);
     }
   }
+  const optimizer = tf.train.adam(options.learningRate ?? 1e-3);
   model.compile({
-    optimizer: tf.train.adam(options.learningRate ?? 1e-3),
+    optimizer,
     loss: "categoricalCrossentropy",
     metrics: ["accuracy"],
   });
@@ -100,6 +103,10 @@ export async function trainModel(
   const yBuffer = new Int32Array(batchSize);
 
   for (let epoch = 1; epoch <= epochs; epoch++) {
+    // Adam reads its (otherwise private) rate at every step, so a per-epoch
+    // schedule is a plain assignment.
+    (optimizer as unknown as { learningRate: number }).learningRate =
+      (options.learningRate ?? 1e-3) * (options.learningRateDecay ?? 1) ** (epoch - 1);
     const order = createRng(subSeed(seed, epoch)).shuffle(Array.from({ length: n }, (_, i) => i));
     const started = performance.now();
     let lossSum = 0;

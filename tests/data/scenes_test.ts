@@ -197,13 +197,3 @@ Deno.test("scenes: subsets of the vocabulary and option errors", () => {
   assert.throws(() => scenes({ count: 1, distractor: 2 }), /probability/);
   assert.throws(() => scenes({ count: 1, shapes: ["star", "star"] }), /twice/);
 });
-
-Deno.test("scenes: generation time for 10,000 scenes of 64×64 (printed, not asserted)", () => {
-  const t0 = performance.now();
-  const set = scenes({ count: 10_000, seed: 0 });
-  const ms = performance.now() - t0;
-  console.log(
-    `scenes: 10,000 × 64×64 in ${ms.toFixed(0)} ms (${(10_000 / (ms / 1000)).toFixed(0)} scenes/s)`,
-  );
-  assert.equal(set.labels.length, 10_000);
-});

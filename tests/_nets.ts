@@ -13,6 +13,8 @@ import { tfl } from "../engine/deps.ts";
 
 type SymbolicTensor = tfl.SymbolicTensor;
 
+// Reset by every builder, so a net's weights depend only on its seed, not on
+// how many nets were built before it.
 let seedCounter = 0;
 function init(seed: number) {
   return {
@@ -43,6 +45,7 @@ function apply(layer: tfl.layers.Layer, x: SymbolicTensor | SymbolicTensor[]): S
 
 /** Sequential conv–pool–conv–dense classifier with a fused softmax head. */
 export function vggLike(seed = 1, inputShape: [number, number, number] = [12, 12, 1]) {
+  seedCounter = 0;
   return tfl.sequential({
     name: "vgg_like",
     layers: [
@@ -73,6 +76,7 @@ export function vggLike(seed = 1, inputShape: [number, number, number] = [12, 12
 
 /** Two residual blocks (conv–BN–ReLU–conv–BN + skip, `Add`), strided, GAP head. */
 export function resnetLike(seed = 2, inputShape: [number, number, number] = [12, 12, 3]) {
+  seedCounter = 0;
   const input = tfl.input({ shape: inputShape, name: "input" });
   let x = apply(
     tfl.layers.conv2d({ name: "stem", filters: 6, kernelSize: 3, padding: "same", ...init(seed) }),
@@ -130,6 +134,7 @@ export function resnetLike(seed = 2, inputShape: [number, number, number] = [12,
 
 /** Depthwise (stride 2) and separable convs with BatchNorm, average pooling. */
 export function mobilenetLike(seed = 3, inputShape: [number, number, number] = [16, 16, 3]) {
+  seedCounter = 0;
   return tfl.sequential({
     name: "mobilenet_like",
     layers: [
@@ -174,6 +179,7 @@ export function mobilenetLike(seed = 3, inputShape: [number, number, number] = [
 
 /** Two parallel branches (3×3 and 1×1 convs) joined by `Concatenate`. */
 export function concatNet(seed = 4, inputShape: [number, number, number] = [10, 10, 2]) {
+  seedCounter = 0;
   const input = tfl.input({ shape: inputShape, name: "input" });
   const a = apply(
     tfl.layers.conv2d({
@@ -208,6 +214,7 @@ export function concatNet(seed = 4, inputShape: [number, number, number] = [10, 
 
 /** A model that contains another model as a layer (and applies a layer twice). */
 export function nestedNet(seed = 5, inputShape: [number, number, number] = [8, 8, 3]) {
+  seedCounter = 0;
   const inner = tfl.sequential({
     name: "features",
     layers: [

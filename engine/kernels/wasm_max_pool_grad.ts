@@ -3,16 +3,18 @@
  *
  * tfjs-backend-wasm 4.22's `MaxPoolGrad` (and `MaxPoolWithArgmax`) start
  * their search for the window maximum at the smallest positive float instead
- * of −∞, so a window whose values are all negative sends its gradient to the
- * wrong place (or nowhere). The forward `MaxPool` (XNNPACK) is correct. ReLU
- * networks never see negative pooled values, but anything pooling a tanh, a
- * BatchNorm output or a replaced activation does.
+ * of −∞, so a window whose values are all ≤ 0 sends its gradient to the
+ * wrong place (or nowhere). The forward `MaxPool` (XNNPACK) is correct. This
+ * hits anything pooling a tanh, a BatchNorm output or a replaced activation,
+ * and ReLU networks too: a window of zeros loses its (sub)gradient, which
+ * matters for gradients taken with respect to post-ReLU activations.
  *
  * The arg-max of a window does not change when a constant is added to every
- * value, so when the input has negative values the original kernel is run on
+ * value, so when the input has values ≤ 0 the original kernel is run on
  * `input + (1 − min(input))`, which is positive. The shift can only merge
  * values closer than float32 resolution at the shifted scale into ties;
- * ties then resolve as they do in the original kernel.
+ * ties go to the last maximum of a window (the CPU backend picks the first;
+ * both are valid subgradients).
  *
  * @module
  */
@@ -46,7 +48,7 @@ export function registerWasmMaxPoolGrad(): void {
     }) as tf.TensorInfo;
     const lowest = backend.readSync(low.dataId)[0]!;
     backend.disposeData(low.dataId);
-    if (lowest >= 0) return original.kernelFunc(args);
+    if (lowest > 0) return original.kernelFunc(args);
     const shift: tf.TensorInfo = {
       dataId: backend.write(new Float32Array([1 - lowest]), [], "float32"),
       shape: [],

@@ -1,75 +1,97 @@
 /**
- * A correct `MaxPoolGrad` for the WASM backend.
+ * A correct and fast `MaxPoolGrad` for the WASM backend.
  *
  * tfjs-backend-wasm 4.22's `MaxPoolGrad` (and `MaxPoolWithArgmax`) start
  * their search for the window maximum at the smallest positive float instead
- * of −∞, so a window whose values are all ≤ 0 sends its gradient to the
- * wrong place (or nowhere). The forward `MaxPool` (XNNPACK) is correct. This
- * hits anything pooling a tanh, a BatchNorm output or a replaced activation,
- * and ReLU networks too: a window of zeros loses its (sub)gradient, which
- * matters for gradients taken with respect to post-ReLU activations.
+ * of −∞, so a window whose values are all ≤ 0 sends its gradient to the wrong
+ * place or nowhere. The forward `MaxPool` (XNNPACK) is correct. This hits
+ * anything pooling a tanh, a BatchNorm output or a replaced activation, and
+ * ReLU networks too: a window of zeros loses its (sub)gradient, which matters
+ * for gradients taken with respect to post-ReLU activations. The stock kernel
+ * is also slow (about as long as the forward conv before it).
  *
- * The arg-max of a window does not change when a constant is added to every
- * value, so when the input has values ≤ 0 the original kernel is run on
- * `input + (1 − min(input))`, which is positive. The shift can only merge
- * values closer than float32 resolution at the shifted scale into ties;
- * ties go to the last maximum of a window (the CPU backend picks the first;
- * both are valid subgradients).
+ * This kernel reads `input` and `dy` straight from the WASM heap and routes
+ * each output gradient to the first maximum of its window (−∞ start, padding
+ * skipped), exactly like the CPU backend, in one pass over the output.
  *
  * @module
  */
 import { tf } from "../deps.ts";
 
-interface WasmBackend {
-  write(values: Float32Array, shape: number[], dtype: tf.DataType): object;
-  readSync(dataId: object): Float32Array;
-  disposeData(dataId: object): void;
+interface HeapBackend {
+  makeOutput(shape: number[], dtype: "float32"): tf.TensorInfo;
+  typedArrayFromHeap(info: tf.TensorInfo): Float32Array;
 }
 
 let registered = false;
 
-/** Replaces the WASM `MaxPoolGrad` kernel with the corrected one; idempotent. */
+/** Replaces the WASM `MaxPoolGrad` kernel with this one; idempotent. */
 export function registerWasmMaxPoolGrad(): void {
-  if (registered) return;
-  const original = tf.getKernel("MaxPoolGrad", "wasm");
-  const min = tf.getKernel("Min", "wasm");
-  const add = tf.getKernel("Add", "wasm");
-  if (!original || !min || !add) return;
+  if (registered || !tf.getKernel("MaxPoolGrad", "wasm")) return;
   registered = true;
-  const kernelFunc: tf.KernelFunc = (args) => {
-    const { inputs, attrs } = args;
-    const backend = args.backend as unknown as WasmBackend;
-    const input = inputs.input as tf.TensorInfo;
-    const all = input.shape.map((_, i) => i);
-    const low = min.kernelFunc({
-      inputs: { x: input },
-      backend: args.backend,
-      attrs: { axis: all, keepDims: false },
-    }) as tf.TensorInfo;
-    const lowest = backend.readSync(low.dataId)[0]!;
-    backend.disposeData(low.dataId);
-    if (lowest > 0) return original.kernelFunc(args);
-    const shift: tf.TensorInfo = {
-      dataId: backend.write(new Float32Array([1 - lowest]), [], "float32"),
-      shape: [],
-      dtype: "float32",
-    };
-    const shifted = add.kernelFunc({
-      inputs: { a: input, b: shift },
-      backend: args.backend,
-      attrs: {},
-    }) as tf.TensorInfo;
-    try {
-      return original.kernelFunc({
-        inputs: { ...inputs, input: shifted },
-        backend: args.backend,
-        attrs: attrs ?? {},
-      });
-    } finally {
-      backend.disposeData(shift.dataId);
-      backend.disposeData(shifted.dataId);
-    }
-  };
   tf.unregisterKernel("MaxPoolGrad", "wasm");
-  tf.registerKernel({ kernelName: "MaxPoolGrad", backendName: "wasm", kernelFunc });
+  tf.registerKernel({ kernelName: "MaxPoolGrad", backendName: "wasm", kernelFunc: maxPoolGrad });
 }
+
+const maxPoolGrad: tf.KernelFunc = ({ inputs, backend, attrs }) => {
+  const heap = backend as unknown as HeapBackend;
+  const input = inputs.input as tf.TensorInfo;
+  const dyInfo = inputs.dy as tf.TensorInfo;
+  const { filterSize, strides, pad, dimRoundingMode } = attrs as unknown as tf.MaxPoolGradAttrs;
+  const info = tf.backend_util.computePool2DInfo(
+    input.shape as [number, number, number, number],
+    filterSize,
+    strides,
+    1,
+    pad,
+    dimRoundingMode,
+  );
+  const out = heap.makeOutput([...input.shape], "float32");
+  const dx = heap.typedArrayFromHeap(out);
+  dx.fill(0);
+  const x = heap.typedArrayFromHeap(input);
+  const dy = heap.typedArrayFromHeap(dyInfo);
+  const { batchSize, inHeight, inWidth, inChannels: c, outHeight, outWidth } = info;
+  const { strideHeight, strideWidth, effectiveFilterHeight: fh, effectiveFilterWidth: fw } = info;
+  const top = info.padInfo.top;
+  const left = info.padInfo.left;
+  // Channels innermost: memory is read in order (NHWC), which is what makes
+  // this loop fast. Window positions in row-major order with a strict ">"
+  // keep the first maximum, as the CPU backend does.
+  const best = new Float32Array(c);
+  const where = new Int32Array(c);
+  for (let b = 0; b < batchSize; b++) {
+    const xBase = b * inHeight * inWidth * c;
+    const dyBase = b * outHeight * outWidth * c;
+    for (let oy = 0; oy < outHeight; oy++) {
+      const y0 = oy * strideHeight - top;
+      const yStart = Math.max(0, y0);
+      const yEnd = Math.min(inHeight, y0 + fh);
+      for (let ox = 0; ox < outWidth; ox++) {
+        const x0 = ox * strideWidth - left;
+        const xStart = Math.max(0, x0);
+        const xEnd = Math.min(inWidth, x0 + fw);
+        best.fill(-Infinity);
+        where.fill(-1);
+        for (let yy = yStart; yy < yEnd; yy++) {
+          for (let xx = xStart; xx < xEnd; xx++) {
+            const at = xBase + (yy * inWidth + xx) * c;
+            for (let ch = 0; ch < c; ch++) {
+              const v = x[at + ch]!;
+              if (v > best[ch]!) {
+                best[ch] = v;
+                where[ch] = at + ch;
+              }
+            }
+          }
+        }
+        const dyRow = dyBase + (oy * outWidth + ox) * c;
+        for (let ch = 0; ch < c; ch++) {
+          const w = where[ch]!;
+          if (w >= 0) dx[w]! += dy[dyRow + ch]!;
+        }
+      }
+    }
+  }
+  return out;
+};

@@ -13,7 +13,7 @@
  * const { accuracy } = await nl.evaluate(net, data);
  * const stats = await nl.neuronStats(net, data, { layers: ["block3_conv1"] });
  * const ranked = nl.rankNeurons(stats);
- * console.assert(accuracy > 0.9 && ranked.length === 64);
+ * if (!(accuracy > 0.9 && ranked.length === 64)) throw new Error("example failed");
  * nl.disposeNet(net);
  * ```
  *

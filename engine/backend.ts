@@ -14,7 +14,7 @@
  * ```ts
  * import { useBackend } from "./backend.ts";
  * const info = await useBackend("cpu", { quiet: true });
- * console.assert(info.name === "cpu");
+ * if (!(info.name === "cpu")) throw new Error("example failed");
  * ```
  *
  * @module
@@ -59,7 +59,7 @@ export interface BackendInfo {
  * ```ts
  * import { decideBackend } from "./backend.ts";
  * const d = decideBackend({ isFallback: true, description: "llvmpipe" }, true);
- * console.assert(d.name === "wasm");
+ * if (!(d.name === "wasm")) throw new Error("example failed");
  * ```
  */
 export function decideBackend(

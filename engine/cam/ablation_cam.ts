@@ -41,7 +41,7 @@ const TINY = 1e-7;
  * ] });
  * const x = tf.randomUniform([2, 4, 4, 1], 0, 1, "float32", 1);
  * const m = await cam(wrapModel(model), x, { method: "ablationCam", batchSize: 3 });
- * console.assert(m.method === "ablationCam" && m.rawShape.join() === "2,2,2");
+ * if (!(m.method === "ablationCam" && m.rawShape.join() === "2,2,2")) throw new Error("example failed");
  * x.dispose();
  * model.dispose();
  * ```

@@ -18,9 +18,9 @@
  * const net = wrapModel(model);
  * const x = tf.randomUniform([3, 6, 6, 1], 0, 1, "float32", 1);
  * const m = await cam(net, x); // Grad-CAM at the last conv layer, top-1 class
- * console.assert(m.layer === "c2" && m.shape.join() === "3,6,6" && m.rawShape.join() === "3,2,2");
+ * if (!(m.layer === "c2" && m.shape.join() === "3,6,6" && m.rawShape.join() === "3,2,2")) throw new Error("example failed");
  * const all = await camAllLayers(net, x, { method: "layerCam" });
- * console.assert(all.map((r) => r.layer).join() === "c1,c2");
+ * if (!(all.map((r) => r.layer).join() === "c1,c2")) throw new Error("example failed");
  * x.dispose();
  * model.dispose();
  * ```
@@ -86,7 +86,7 @@ export interface CamAllLayersOptions extends CamCommonOptions {
  * ] });
  * const x = tf.randomUniform([2, 4, 4, 1], 0, 1, "float32", 1);
  * const m = await cam(wrapModel(model), x, { method: "gradCamPlusPlus", target: { kind: "class", index: 2 } });
- * console.assert(m.classes.join() === "2,2" && m.values.every((v) => v >= 0 && v <= 1));
+ * if (!(m.classes.join() === "2,2" && m.values.every((v) => v >= 0 && v <= 1))) throw new Error("example failed");
  * x.dispose();
  * model.dispose();
  * ```
@@ -136,7 +136,7 @@ export async function cam(
  * const x = tf.randomUniform([1, 6, 6, 1], 0, 1, "float32", 1);
  * const maps = await camAllLayers(wrapModel(model), x, { method: "layerCam" });
  * const fused = fuseLayerCams(maps);
- * console.assert(maps.length === 2 && fused.shape.join() === "1,6,6");
+ * if (!(maps.length === 2 && fused.shape.join() === "1,6,6")) throw new Error("example failed");
  * x.dispose();
  * model.dispose();
  * ```

@@ -59,7 +59,7 @@ const POWER_STEPS = 20;
  * ] });
  * const x = tf.tensor4d([0, 0.25, 0.5, 1], [1, 2, 2, 1]);
  * const m = await cam(wrapModel(model), x, { method: "eigenCam", normalize: false });
- * console.assert(Math.abs(m.raw[3]! - Math.sqrt(5)) < 1e-5);
+ * if (!(Math.abs(m.raw[3]! - Math.sqrt(5)) < 1e-5)) throw new Error("example failed");
  * x.dispose();
  * model.dispose();
  * ```

@@ -39,7 +39,7 @@ import type { CamInput, CamOutput } from "./types.ts";
  * ] });
  * const x = tf.randomUniform([1, 4, 4, 1], 0, 1, "float32", 1);
  * const m = await cam(wrapModel(model), x, { method: gradCamPlusPlus });
- * console.assert(m.method === "gradCamPlusPlus" && m.shape.join() === "1,4,4");
+ * if (!(m.method === "gradCamPlusPlus" && m.shape.join() === "1,4,4")) throw new Error("example failed");
  * x.dispose();
  * model.dispose();
  * ```

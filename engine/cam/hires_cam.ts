@@ -29,7 +29,7 @@ import type { CamInput, CamOutput } from "./types.ts";
  * ] });
  * const x = tf.randomUniform([1, 4, 4, 1], 0, 1, "float32", 1);
  * const m = await cam(wrapModel(model), x, { method: hiResCam, relu: false });
- * console.assert(m.method === "hiResCam" && m.rawShape.join() === "1,2,2");
+ * if (!(m.method === "hiResCam" && m.rawShape.join() === "1,2,2")) throw new Error("example failed");
  * x.dispose();
  * model.dispose();
  * ```

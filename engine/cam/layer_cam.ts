@@ -50,7 +50,7 @@ export interface LayerCamOptions {
  *   method: "layerCam",
  *   options: { shallowScaling: true },
  * });
- * console.assert(m.raw.every((v) => v >= 0 && v <= 1));
+ * if (!(m.raw.every((v) => v >= 0 && v <= 1))) throw new Error("example failed");
  * x.dispose();
  * model.dispose();
  * ```
@@ -100,7 +100,7 @@ function layerCamOptions(options: Readonly<Record<string, unknown>>): Required<L
  *   classes: Int32Array.of(0), scores: Float32Array.of(1), extras: {},
  * });
  * const fused = fuseLayerCams([one([0, 1], "a"), one([1, 0], "b")]);
- * console.assert(fused.values.join() === "1,1" && fused.layer === "a+b");
+ * if (!(fused.values.join() === "1,1" && fused.layer === "a+b")) throw new Error("example failed");
  * ```
  */
 export function fuseLayerCams(maps: readonly MapResult[]): MapResult {

@@ -6,7 +6,7 @@
  * @example
  * ```ts
  * import { CAM_METHODS, getCamMethod } from "./registry.ts";
- * console.assert(getCamMethod("gradCam") === CAM_METHODS.gradCam);
+ * if (!(getCamMethod("gradCam") === CAM_METHODS.gradCam)) throw new Error("example failed");
  * ```
  *
  * @module
@@ -46,11 +46,13 @@ export type CamMethodName = keyof typeof CAM_METHODS;
  * @example
  * ```ts
  * import { getCamMethod } from "./registry.ts";
+ * let message = "";
  * try {
  *   getCamMethod("gradCAM");
  * } catch (e) {
- *   console.assert(e instanceof TypeError && /gradCam/.test((e as Error).message));
+ *   if (e instanceof TypeError) message = e.message;
  * }
+ * if (!/gradCam/.test(message)) throw new Error("example failed");
  * ```
  */
 export function getCamMethod(name: string): CamMethod {

@@ -45,7 +45,7 @@ import type { CamInput, CamOutput } from "./types.ts";
  * ] });
  * const x = tf.randomUniform([2, 4, 4, 1], 0, 1, "float32", 1);
  * const m = await cam(wrapModel(model), x, { method: "scoreCam", batchSize: 3 });
- * console.assert(m.method === "scoreCam" && m.shape.join() === "2,4,4");
+ * if (!(m.method === "scoreCam" && m.shape.join() === "2,4,4")) throw new Error("example failed");
  * x.dispose();
  * model.dispose();
  * ```

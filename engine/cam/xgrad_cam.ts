@@ -35,7 +35,7 @@ import type { CamInput, CamOutput } from "./types.ts";
  * ] });
  * const x = tf.randomUniform([1, 4, 4, 1], 0, 1, "float32", 1);
  * const m = await cam(wrapModel(model), x, { method: xGradCam });
- * console.assert(m.method === "xGradCam" && m.shape.join() === "1,4,4");
+ * if (!(m.method === "xGradCam" && m.shape.join() === "1,4,4")) throw new Error("example failed");
  * x.dispose();
  * model.dispose();
  * ```

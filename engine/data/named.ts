@@ -4,7 +4,7 @@
  * @example
  * ```ts
  * import { DATASET_NAMES } from "./named.ts";
- * console.assert(DATASET_NAMES.includes("mnist"));
+ * if (!(DATASET_NAMES.includes("mnist"))) throw new Error("example failed");
  * ```
  *
  * @module

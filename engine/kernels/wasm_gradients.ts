@@ -35,7 +35,7 @@
  * const dw = tf.grad((f: tf.Tensor) => tf.conv2d(x, f as tf.Tensor4D, 1, "same"))(w);
  * // The centre tap meets all 16 pixels, a corner tap 9 (the rest is padding).
  * const v = await dw.data();
- * console.assert(v[8] === 16 && v[0] === 9);
+ * if (!(v[8] === 16 && v[0] === 9)) throw new Error("example failed");
  * tf.dispose([x, w, dw]);
  * ```
  *

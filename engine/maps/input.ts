@@ -13,7 +13,7 @@
  *   tfl.layers.conv2d({ inputShape: [4, 4, 1], filters: 1, kernelSize: 3 }),
  * ] }));
  * const x = await toImageTensor(net, { images: new Float32Array(32), shape: [2, 4, 4, 1] });
- * console.assert(x.shape.join() === "2,4,4,1");
+ * if (!(x.shape.join() === "2,4,4,1")) throw new Error("example failed");
  * x.dispose();
  * net.model.dispose();
  * ```

@@ -12,7 +12,7 @@ import type { Target } from "../net/targets.ts";
  * import { finishMaps } from "./map.ts";
  * const raw = tf.tensor3d([[[0, 1], [2, 3]]]); // one 2×2 map
  * const m = await finishMaps(raw, [4, 4], { method: "demo", layer: null });
- * console.assert(m.shape.join() === "1,4,4" && m.values[0] === 0 && m.values[15] === 1);
+ * if (!(m.shape.join() === "1,4,4" && m.values[0] === 0 && m.values[15] === 1)) throw new Error("example failed");
  * raw.dispose();
  * ```
  *

@@ -19,7 +19,7 @@
  * const net = wrapModel(model);
  * const x = tf.ones([1, 4, 4, 1]);
  * const r = runNet(net, x, { capture: ["conv"], channelMask: { conv: tf.tensor1d([1, 0]) } });
- * console.assert(r.captured.conv!.shape.join() === "1,2,2,2");
+ * if (!(r.captured.conv!.shape.join() === "1,2,2,2")) throw new Error("example failed");
  * tf.dispose([x, r.output, r.captured.conv!]);
  * model.dispose();
  * ```

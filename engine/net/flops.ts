@@ -12,7 +12,7 @@
  *   tfl.layers.conv2d({ inputShape: [4, 4, 1], filters: 2, kernelSize: 3 }),
  * ] }));
  * // 2 × (2·2 positions) × (3·3·1 weights) × 2 filters = 144
- * console.assert(forwardFlops(net) === 144);
+ * if (!(forwardFlops(net) === 144)) throw new Error("example failed");
  * net.model.dispose();
  * ```
  *

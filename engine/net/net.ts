@@ -12,8 +12,8 @@
  *   tfl.layers.dense({ units: 3, activation: "softmax", name: "out" }),
  * ] });
  * const net = wrapModel(model);
- * console.assert(net.layers.map((l) => l.name).join() === "c1,f,out");
- * console.assert(net.head.activation === "softmax" && net.numClasses === 3);
+ * if (!(net.layers.map((l) => l.name).join() === "c1,f,out")) throw new Error("example failed");
+ * if (!(net.head.activation === "softmax" && net.numClasses === 3)) throw new Error("example failed");
  * model.dispose();
  * ```
  *

@@ -15,8 +15,8 @@
  * const net = wrapModel(model);
  * const x = tf.randomUniform([2, 5, 5, 1], 0, 1, "float32", 1);
  * const g = targetGradients(net, x, { kind: "class", index: 1 }, { wrtLayers: ["conv"] });
- * console.assert(g.inputGrad!.shape.join() === "2,5,5,1");
- * console.assert(g.layerGrads.conv!.shape.join() === "2,3,3,2");
+ * if (!(g.inputGrad!.shape.join() === "2,5,5,1")) throw new Error("example failed");
+ * if (!(g.layerGrads.conv!.shape.join() === "2,3,3,2")) throw new Error("example failed");
  * disposeGradients(g);
  * tf.dispose(x);
  * model.dispose();
@@ -73,6 +73,8 @@ export interface GradientOptions {
   capture?: readonly string[];
   /** Channel masks passed to the executor. Default: none. */
   channelMask?: RunOptions["channelMask"];
+  /** ReLU backward rule (deconvolution, guided backprop). Default: "standard". */
+  reluBackward?: RunOptions["reluBackward"];
 }
 
 /** Scores and gradients; every tensor belongs to the caller. */
@@ -158,9 +160,9 @@ export function scoreOf(
   const n = logits.shape[0]!;
   if (target.kind === "loss") {
     const classes = tf.tensor1d(Array.from(target.labels), "int32");
-    const pick = tf.oneHot(classes, net.numClasses);
     const logp = tf.logSoftmax(logits);
-    return { scores: tf.neg(tf.sum(tf.mul(logp, pick), 1)) as tf.Tensor1D, classes };
+    const picked = tf.mul(logp, pickMask(classes, net.numClasses));
+    return { scores: tf.neg(tf.sum(picked, 1)) as tf.Tensor1D, classes };
   }
   if (target.kind === "class") {
     const space = target.space === "probability" && net.head.activation !== "linear"
@@ -170,8 +172,7 @@ export function scoreOf(
     const classes: tf.Tensor1D = idx === undefined
       ? tf.argMax(logits, 1)
       : tf.tensor1d(typeof idx === "number" ? new Array(n).fill(idx) : [...idx], "int32");
-    const pick = tf.oneHot(classes, net.numClasses);
-    return { scores: tf.sum(tf.mul(space, pick), 1), classes };
+    return { scores: tf.sum(tf.mul(space, pickMask(classes, net.numClasses)), 1), classes };
   }
   const a = captured[target.layer]!;
   const classes = tf.fill([n], -1, "int32") as tf.Tensor1D;
@@ -188,6 +189,16 @@ export function scoreOf(
       n,
     ]);}
   return { scores: scores as tf.Tensor1D, classes };
+}
+
+/**
+ * A float [N, K] mask with a 1 at each row's class. `tf.oneHot` (which has
+ * the zero gradient that top-1 classes need) refuses K = 1 and, on WASM,
+ * returns int32 bits when asked for float32; so int32 then cast.
+ */
+function pickMask(classes: tf.Tensor1D, k: number): tf.Tensor2D {
+  if (k === 1) return tf.ones([classes.shape[0], 1]);
+  return tf.cast(tf.oneHot(classes, k), "float32") as tf.Tensor2D;
 }
 
 /**
@@ -235,6 +246,7 @@ export function targetGradients(
       wrtLayers.forEach((name, i) => (perturb[name] = ds[i]!));
       const runOptions: RunOptions = { capture, perturb, output: "logits" };
       if (options.channelMask) runOptions.channelMask = options.channelMask;
+      if (options.reluBackward) runOptions.reluBackward = options.reluBackward;
       const r = runNet(net, x, runOptions);
       const s = scoreOf(net, target, r.output, r.captured);
       kept = { logits: tf.keep(r.output), scores: tf.keep(s.scores), classes: tf.keep(s.classes) };

@@ -26,7 +26,7 @@
  *   shape: [4, 6, 6, 1] as [number, number, number, number],
  *   labels: Int32Array.from([0, 1, 0, 1]), classNames: ["a", "b"] };
  * const [stats] = await neuronStats(net, set);
- * console.assert(stats!.layer === "c" && stats!.mean.length === 2 && stats!.count === 4);
+ * if (!(stats!.layer === "c" && stats!.mean.length === 2 && stats!.count === 4)) throw new Error("example failed");
  * model.dispose();
  * ```
  *

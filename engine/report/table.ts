@@ -6,7 +6,7 @@
  * ```ts
  * import { formatTable } from "./table.ts";
  * const text = formatTable(["layer", "units"], [["conv1", 16], ["conv2", 32]]);
- * console.assert(text.split("\n").length === 4);
+ * if (!(text.split("\n").length === 4)) throw new Error("example failed");
  * ```
  *
  * @module

@@ -6,7 +6,7 @@
  * ```ts
  * import { mnistCnn } from "./architectures.ts";
  * const model = mnistCnn({ seed: 1 });
- * console.assert(model.layers.some((l) => l.name === "block3_conv1"));
+ * if (!(model.layers.some((l) => l.name === "block3_conv1"))) throw new Error("example failed");
  * model.dispose();
  * ```
  *

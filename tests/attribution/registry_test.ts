@@ -1,0 +1,146 @@
+/**
+ * The shared table test: every registered attribution method on every test
+ * architecture runs, has the right shape, leaks no tensors, leaves its input
+ * unchanged, is deterministic and gives the same maps whatever the batch
+ * size. Plus the registry's own behaviour.
+ */
+import assert from "node:assert/strict";
+import { useBackend } from "../../engine/backend.ts";
+import { tf } from "../../engine/deps.ts";
+import { wrapModel } from "../../engine/net/net.ts";
+import type { Target } from "../../engine/net/targets.ts";
+import {
+  attribute,
+  ATTRIBUTION_METHODS,
+  type AttributionName,
+  type AttributionOptions,
+  integratedGradients,
+  type MapResult,
+  saliency,
+} from "../../engine/attribution/mod.ts";
+import { resnetLike, TEST_ARCHITECTURES } from "../_nets.ts";
+import { assertClose, linearNet } from "./_models.ts";
+
+await useBackend((Deno.env.get("NL_TEST_BACKEND") ?? "wasm") as "wasm", { quiet: true });
+
+/** Small settings so that the whole table runs in seconds. */
+function optionsFor(name: AttributionName, background: tf.Tensor): AttributionOptions {
+  switch (name) {
+    case "smoothGrad":
+      return { n: 3, seed: 5 };
+    case "integratedGradients":
+      return { steps: 3 };
+    case "expectedGradients":
+      return { background, n: 3, seed: 5 };
+    case "occlusion":
+      return { patch: 4, stride: 4 };
+    default:
+      return {};
+  }
+}
+
+function checkShape(m: MapResult, n: number, h: number, w: number, what: string) {
+  assert.deepEqual(m.shape, [n, h, w], what);
+  assert.deepEqual(m.rawShape, [n, h, w], what);
+  assert.equal(m.values.length, n * h * w, what);
+  assert.equal(m.layer, null, what);
+  assert.equal(m.classes.length, n, what);
+  assert.equal(m.scores.length, n, what);
+  assert.ok(m.values.every((v) => v >= 0 && v <= 1), `${what}: values in [0, 1]`);
+  assert.ok(m.raw.every(Number.isFinite), `${what}: finite raw maps`);
+}
+
+const names = Object.keys(ATTRIBUTION_METHODS) as AttributionName[];
+
+for (const [arch, build] of Object.entries(TEST_ARCHITECTURES)) {
+  Deno.test(`every attribution method on ${arch}`, async () => {
+    const model = build();
+    const net = wrapModel(model);
+    const [h, w] = net.inputShape;
+    const x = tf.randomUniform([2, ...net.inputShape], 0, 1, "float32", 11);
+    const background = tf.randomUniform([3, ...net.inputShape], 0, 1, "float32", 12);
+    const pixels = await x.data();
+    for (const name of names) {
+      const options = optionsFor(name, background);
+      const before = tf.memory().numTensors;
+      const a = await attribute(net, x, { method: name, ...options });
+      const b = await attribute(net, x, { method: name, ...options });
+      const one = await attribute(net, x, { method: name, ...options, batchSize: 1 });
+      assert.equal(tf.memory().numTensors, before, `${name}: no tensors leak`);
+      checkShape(a, 2, h, w, name);
+      assert.equal(a.method, name);
+      assert.deepEqual(a.raw, b.raw, `${name}: deterministic`);
+      assert.deepEqual(one.classes, a.classes, `${name}: same classes for batchSize 1`);
+      const scale = Math.max(1e-6, ...Array.from(a.raw, Math.abs));
+      assertClose(one.raw, a.raw, 1e-4 * scale, `${name} raw, batchSize 1 vs 32`);
+      assert.ok(!x.isDisposed, `${name}: input not disposed`);
+    }
+    assert.deepEqual(await x.data(), pixels, "inputs unchanged");
+    tf.dispose([x, background]);
+    model.dispose();
+  });
+}
+
+Deno.test("every method explains a neuron target (an inner conv unit of a residual net)", async () => {
+  const model = resnetLike();
+  const net = wrapModel(model);
+  const x = tf.randomUniform([2, ...net.inputShape], 0, 1, "float32", 13);
+  const background = tf.randomUniform([3, ...net.inputShape], 0, 1, "float32", 14);
+  const targets: Target[] = [
+    { kind: "neuron", layer: "res1_conv1", unit: 2 },
+    { kind: "neuron", layer: "res2_add", unit: 1, reduce: "max" },
+    { kind: "neuron", layer: "down", unit: 0, reduce: { position: [1, 2] } },
+  ];
+  const before = tf.memory().numTensors;
+  for (const target of targets) {
+    for (const name of names) {
+      const m = await attribute(net, x, { method: name, ...optionsFor(name, background), target });
+      checkShape(m, 2, 12, 12, `${name} on ${JSON.stringify(target)}`);
+      assert.deepEqual([...m.classes], [-1, -1]);
+    }
+  }
+  assert.equal(tf.memory().numTensors, before, "no tensors leak");
+  tf.dispose([x, background]);
+  model.dispose();
+});
+
+Deno.test("attribute: by name, by function, and unknown names list the known ones", async () => {
+  const net = linearNet();
+  const x = tf.randomUniform([2, 2, 2, 2], 0, 1, "float32", 3);
+  const direct = await saliency(net, x, { reduce: "l2" });
+  const byName = await attribute(net, x, { method: "saliency", reduce: "l2" });
+  assert.deepEqual(byName, direct);
+  const ig = await attribute(net, x, { method: integratedGradients, steps: 4 });
+  assert.equal(ig.method, "integratedGradients");
+  let called = false;
+  await attribute(net, x, {
+    method: (n, images, options) => {
+      called = options?.steps === 7;
+      return saliency(n, images, options);
+    },
+    steps: 7,
+  });
+  assert.ok(called, "a function method receives the other options");
+  await assert.rejects(
+    () => attribute(net, x, { method: "gradCam" as AttributionName }),
+    (e: Error) =>
+      e instanceof TypeError && /"gradCam"/.test(e.message) &&
+      names.every((n) => e.message.includes(n)),
+  );
+  await assert.rejects(
+    () => attribute(net, x, { method: "toString" as AttributionName }),
+    TypeError,
+  );
+  assert.deepEqual(names, [
+    "saliency",
+    "gradientTimesInput",
+    "smoothGrad",
+    "integratedGradients",
+    "expectedGradients",
+    "occlusion",
+    "deconvolution",
+    "guidedBackprop",
+  ]);
+  x.dispose();
+  net.model.dispose();
+});

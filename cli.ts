@@ -17,6 +17,7 @@ import { fixed, formatTable } from "./engine/report/table.ts";
 import {
   DEFAULT_MODEL_NAMES,
   type DefaultModelName,
+  loadDefaultNet,
   trainDefaultModel,
 } from "./engine/train/default_models.ts";
 import { loadNet } from "./engine/net/io.ts";
@@ -24,6 +25,7 @@ import { convLayers, disposeNet } from "./engine/net/net.ts";
 import { neuronStats } from "./engine/neurons/activation_stats.ts";
 import { evaluate } from "./engine/net/predict.ts";
 import { loadDataset } from "./engine/data/named.ts";
+import { formatMapsReport, mapsReport } from "./engine/report/maps_report.ts";
 
 const HELP = `neurolens — which neurons of a CNN matter, and what they do
 
@@ -34,12 +36,15 @@ Commands
                        accuracy, rank the neurons of every conv layer, write a report.
   train [NAME|all]     Retrain default models (${DEFAULT_MODEL_NAMES.join(", ")}) into models/.
   rank                 Rank the neurons of a model on a data set.
+  maps                 Every map method on models/scenes-cnn and synthetic scenes: positive
+                       mass inside the object mask, pointing game, speed.
   help                 This text.
 
 Flags
   --backend NAME       auto (default), webgpu, wasm or cpu
   --out DIR            where reports go (demo, rank). Default: out/<command>
-  --images N           images used for neuron statistics. Default: 2000
+  --images N           images used (demo, rank: neuron statistics, default 2000;
+                       maps: test scenes, default 100)
   --model PATH         model.json of a tfjs LayersModel (rank)
   --data NAME          mnist, fashion-mnist or scenes (rank). Default: mnist
   --layers A,B         layers to rank (rank). Default: every conv layer
@@ -51,7 +56,7 @@ Flags
 const OPTIONS = {
   backend: { type: "string", default: "auto" },
   out: { type: "string" },
-  images: { type: "string", default: "2000" },
+  images: { type: "string" },
   model: { type: "string" },
   data: { type: "string", default: "mnist" },
   layers: { type: "string" },
@@ -77,14 +82,14 @@ async function main(argv: string[]): Promise<void> {
     return;
   }
   const backendChoice = parseBackendChoice(values.backend) as BackendChoice;
-  const images = positiveInt(values.images, "--images");
+  const images = values.images === undefined ? undefined : positiveInt(values.images, "--images");
   const top = positiveInt(values.top, "--top");
   switch (command) {
     case "demo": {
       const backend = await useBackend(backendChoice, { quiet: true });
       const started = performance.now();
       const report = await runDemo(backend, {
-        images,
+        images: images ?? 2000,
         onProgress: (step) => terminalProgress(step),
       });
       console.log(formatDemo(report, backend, top));
@@ -134,7 +139,7 @@ async function main(argv: string[]): Promise<void> {
       const backend = await useBackend(backendChoice);
       const net = await loadNet(values.model);
       try {
-        const data = await loadDataset(values.data, { split: "test", limit: images });
+        const data = await loadDataset(values.data, { split: "test", limit: images ?? 2000 });
         const layers = values.layers?.split(",").map((s) => s.trim()) ??
           convLayers(net).map((l) => l.name);
         const evaluation = await evaluate(net, data);
@@ -167,8 +172,29 @@ async function main(argv: string[]): Promise<void> {
       }
       return;
     }
+    case "maps": {
+      const backend = await useBackend(backendChoice);
+      const net = await loadDefaultNet("scenes-cnn");
+      try {
+        const report = await mapsReport(net, {
+          images: images ?? 100,
+          onMethod: (name, i, total) => console.error(`maps: ${i + 1}/${total} ${name}`),
+        });
+        console.log(`Backend: ${backend.name}`);
+        console.log(formatMapsReport(report));
+        const out = values.out ?? "out/maps";
+        await Deno.mkdir(out, { recursive: true });
+        await Deno.writeTextFile(`${out}/maps_report.json`, JSON.stringify(report, null, 1));
+        console.log(`Report written to ${out}/maps_report.json`);
+      } finally {
+        disposeNet(net);
+      }
+      return;
+    }
     default:
-      throw new UsageError(`Unknown command "${command}"; expected demo, train, rank or help`);
+      throw new UsageError(
+        `Unknown command "${command}"; expected demo, train, rank, maps or help`,
+      );
   }
 }
 

@@ -86,3 +86,9 @@ export {
   loadDefaultNet,
   trainDefaultModel,
 } from "./engine/train/default_models.ts";
+export * from "./engine/attribution/mod.ts";
+export * from "./engine/cam/mod.ts";
+export * from "./engine/lrp/mod.ts";
+export { finishMaps, normalizeMaps, upsampleMaps } from "./engine/maps/map.ts";
+export { type Localisation, localisation } from "./engine/evaluate/localisation.ts";
+export { formatMapsReport, type MapsReport, mapsReport } from "./engine/report/maps_report.ts";

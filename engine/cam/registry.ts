@@ -17,7 +17,9 @@ import { gradCam } from "./grad_cam.ts";
 import { gradCamPlusPlus } from "./grad_cam_plus_plus.ts";
 import { hiResCam } from "./hires_cam.ts";
 import { layerCam } from "./layer_cam.ts";
+import { relevanceCam } from "./relevance_cam.ts";
 import { scoreCam } from "./score_cam.ts";
+import { shallowRelevanceCam } from "./shallow_relevance_cam.ts";
 import type { CamMethod } from "./types.ts";
 import { xGradCam } from "./xgrad_cam.ts";
 
@@ -31,6 +33,8 @@ export const CAM_METHODS = {
   scoreCam,
   ablationCam,
   eigenCam,
+  relevanceCam,
+  shallowRelevanceCam,
 } as const satisfies Record<string, CamMethod>;
 
 /** A name of {@link CAM_METHODS}. */

@@ -6,44 +6,58 @@
  * conv/matmul peak measured by the same backend in the same run. Each backend
  * runs in its own process because tfjs picks a backend once per process.
  *
- * Usage: deno task bench [--backends wasm,webgpu,cpu]
+ * Then the map methods (on the first backend listed): images/s per method on
+ * both default models and each method's cost as a ratio to the model
+ * evaluations it fundamentally needs (bench/_maps.ts says which).
+ *
+ * Usage: deno task bench [--backends wasm,webgpu,cpu] [--scenarios foundation,maps]
  *
  * @module
  */
 import { parseArgs } from "node:util";
 import type { BackendMeasure } from "./_measure.ts";
+import type { MapMeasure } from "./_maps.ts";
 import { fixed, formatTable } from "../engine/report/table.ts";
 import { scenes } from "../engine/data/scenes.ts";
 
 const { values } = parseArgs({
   args: Deno.args,
-  options: { backends: { type: "string", default: "wasm,webgpu,cpu" } },
+  options: {
+    backends: { type: "string", default: "wasm,webgpu,cpu" },
+    scenarios: { type: "string", default: "foundation,maps" },
+  },
 });
-// Image counts scale down on the slow backends so the whole bench stays short.
-const SCALE: Record<string, number> = { wasm: 1, webgpu: 0.25, cpu: 0.25 };
+const scenarios = new Set(values.scenarios.split(","));
+const backends = values.backends.split(",");
 
-const results: BackendMeasure[] = [];
-for (const backend of values.backends.split(",")) {
-  const started = performance.now();
-  console.error(`bench: measuring ${backend} …`);
+/** Runs a bench script in its own process; returns its last stdout line as JSON. */
+async function runScript<T>(script: string, args: string[]): Promise<T | null> {
   const out = await new Deno.Command(Deno.execPath(), {
-    args: [
-      "run",
-      "-A",
-      new URL("./_measure.ts", import.meta.url).pathname,
-      backend,
-      String(SCALE[backend] ?? 0.25),
-    ],
+    args: ["run", "-A", new URL(script, import.meta.url).pathname, ...args],
     stdout: "piped",
     stderr: "piped",
   }).output();
   const text = new TextDecoder().decode(out.stdout).trim().split("\n").pop() ?? "";
-  if (!out.success || !text.startsWith("{")) {
+  if (!out.success || !/^[[{]/.test(text)) {
     const err = new TextDecoder().decode(out.stderr).trim().split("\n").slice(-3).join(" | ");
-    console.error(`bench: ${backend} unavailable or failed: ${err}`);
-    continue;
+    console.error(`bench: ${script} ${args.join(" ")} failed: ${err}`);
+    return null;
   }
-  results.push(JSON.parse(text));
+  return JSON.parse(text) as T;
+}
+// Image counts scale down on the slow backends so the whole bench stays short.
+const SCALE: Record<string, number> = { wasm: 1, webgpu: 0.25, cpu: 0.25 };
+
+const results: BackendMeasure[] = [];
+for (const backend of scenarios.has("foundation") ? backends : []) {
+  const started = performance.now();
+  console.error(`bench: measuring ${backend} …`);
+  const r = await runScript<BackendMeasure>("./_measure.ts", [
+    backend,
+    String(SCALE[backend] ?? 0.25),
+  ]);
+  if (!r) continue;
+  results.push(r);
   console.error(`bench: ${backend} done in ${fixed((performance.now() - started) / 1000, 0)} s`);
 }
 
@@ -115,4 +129,26 @@ if (wasm) {
         fixed(wasm.forwardBackward / 725, 2)
       }×).`,
   );
+}
+
+if (scenarios.has("maps")) {
+  const backend = backends[0]!;
+  console.error(`bench: map methods on ${backend} …`);
+  const maps = await runScript<MapMeasure[]>("./_maps.ts", [backend, "32"]);
+  if (maps) {
+    console.log(
+      `\nMap methods on ${backend}, 32 test images per model, CAMs at the last conv layer`,
+    );
+    console.log(formatTable(
+      ["model", "method", "images/s", "needs per image", "time ÷ needed evaluations"],
+      maps.map((m) => [
+        m.model,
+        m.method,
+        fixed(m.imagesPerSecond, 1),
+        `${m.needs.count} × ${m.needs.kind}`,
+        fixed(m.ratio, 2),
+      ]),
+    ));
+    console.log("Target: every ratio ≤ 1.5.");
+  }
 }

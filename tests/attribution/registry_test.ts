@@ -1,8 +1,7 @@
 /**
- * The shared table test: every registered attribution method on every test
- * architecture runs, has the right shape, leaks no tensors, leaves its input
- * unchanged, is deterministic and gives the same maps whatever the batch
- * size. Plus the registry's own behaviour.
+ * The attribution registry: by name, by function, unknown names; and every
+ * method on a neuron target. (The shared table of every map method on every
+ * test architecture is tests/maps/methods_table_test.ts.)
  */
 import assert from "node:assert/strict";
 import { useBackend } from "../../engine/backend.ts";
@@ -18,8 +17,8 @@ import {
   type MapResult,
   saliency,
 } from "../../engine/attribution/mod.ts";
-import { resnetLike, TEST_ARCHITECTURES } from "../_nets.ts";
-import { assertClose, linearNet } from "./_models.ts";
+import { resnetLike } from "../_nets.ts";
+import { linearNet } from "./_models.ts";
 
 await useBackend((Deno.env.get("NL_TEST_BACKEND") ?? "wasm") as "wasm", { quiet: true });
 
@@ -51,35 +50,6 @@ function checkShape(m: MapResult, n: number, h: number, w: number, what: string)
 }
 
 const names = Object.keys(ATTRIBUTION_METHODS) as AttributionName[];
-
-for (const [arch, build] of Object.entries(TEST_ARCHITECTURES)) {
-  Deno.test(`every attribution method on ${arch}`, async () => {
-    const model = build();
-    const net = wrapModel(model);
-    const [h, w] = net.inputShape;
-    const x = tf.randomUniform([2, ...net.inputShape], 0, 1, "float32", 11);
-    const background = tf.randomUniform([3, ...net.inputShape], 0, 1, "float32", 12);
-    const pixels = await x.data();
-    for (const name of names) {
-      const options = optionsFor(name, background);
-      const before = tf.memory().numTensors;
-      const a = await attribute(net, x, { method: name, ...options });
-      const b = await attribute(net, x, { method: name, ...options });
-      const one = await attribute(net, x, { method: name, ...options, batchSize: 1 });
-      assert.equal(tf.memory().numTensors, before, `${name}: no tensors leak`);
-      checkShape(a, 2, h, w, name);
-      assert.equal(a.method, name);
-      assert.deepEqual(a.raw, b.raw, `${name}: deterministic`);
-      assert.deepEqual(one.classes, a.classes, `${name}: same classes for batchSize 1`);
-      const scale = Math.max(1e-6, ...Array.from(a.raw, Math.abs));
-      assertClose(one.raw, a.raw, 1e-4 * scale, `${name} raw, batchSize 1 vs 32`);
-      assert.ok(!x.isDisposed, `${name}: input not disposed`);
-    }
-    assert.deepEqual(await x.data(), pixels, "inputs unchanged");
-    tf.dispose([x, background]);
-    model.dispose();
-  });
-}
 
 Deno.test("every method explains a neuron target (an inner conv unit of a residual net)", async () => {
   const model = resnetLike();

@@ -4,8 +4,11 @@
  * evaluations it fundamentally needs, measured in the same run:
  *
  * - one forward + backward (input gradient) per image: saliency,
- *   gradient × input, deconvolution, guided backprop, the gradient CAMs,
- *   LRP and the relevance CAMs;
+ *   gradient × input, deconvolution, guided backprop, the gradient CAMs and
+ *   the relevance CAMs;
+ * - LRP with a modified-weight rule (z⁺, γ, α–β: ρ(W) ≠ W) needs the forward
+ *   pass plus a forward + backward through the modified weights, i.e.
+ *   1 forward + 1 forward + backward;
  * - n of them: SmoothGrad (n), Integrated Gradients (steps + 1 points),
  *   Expected Gradients (n);
  * - forward passes: occlusion (patches + 1), Score-CAM and Ablation-CAM
@@ -37,7 +40,7 @@ export interface MapMeasure {
   method: string;
   imagesPerSecond: number;
   /** Model evaluations needed per image, and of which kind. */
-  needs: { count: number; kind: "forward" | "forward+backward" };
+  needs: { count: number; kind: "forward" | "forward+backward" | "forward, then forward+backward" };
   /** Measured time ÷ the time of those evaluations (batched, same run). */
   ratio: number;
 }
@@ -79,6 +82,8 @@ function needsOf(method: string, net: Net, maps: MapResult): MapMeasure["needs"]
       return { count: channels + 1, kind: "forward" };
     case "eigenCam":
       return { count: 1, kind: "forward" };
+    case "lrp-epsilonPlus":
+      return { count: 1, kind: "forward, then forward+backward" };
     default:
       return { count: 1, kind: "forward+backward" };
   }
@@ -112,7 +117,11 @@ if (import.meta.main) {
       let maps: MapResult | null = null;
       const s = await seconds(async () => (maps = await run()));
       const needs = needsOf(name, net, maps!);
-      const unit = needs.kind === "forward" ? base.forward : base.backward;
+      const unit = needs.kind === "forward"
+        ? base.forward
+        : needs.kind === "forward+backward"
+        ? base.backward
+        : base.forward + base.backward;
       out.push({
         model,
         method: name,

@@ -53,6 +53,24 @@ async function time(fn: () => Promise<void>, repeats: number): Promise<number> {
   return times[Math.floor(times.length / 2)]!;
 }
 
+/** Median seconds of each pass over `rounds` interleaved rounds (after one warm-up round). */
+async function interleaved<K extends string>(
+  passes: Record<K, () => Promise<void>>,
+  rounds: number,
+): Promise<Record<K, number>> {
+  const names = Object.keys(passes) as K[];
+  const samples = Object.fromEntries(names.map((k) => [k, [] as number[]])) as Record<K, number[]>;
+  for (let r = 0; r <= rounds; r++) {
+    for (const k of names) {
+      const t = performance.now();
+      await passes[k]();
+      if (r > 0) samples[k].push((performance.now() - t) / 1000);
+    }
+  }
+  const median = (a: number[]) => a.sort((x, y) => x - y)[Math.floor(a.length / 2)]!;
+  return Object.fromEntries(names.map((k) => [k, median(samples[k])])) as Record<K, number>;
+}
+
 /** Peak: the best of a large 3×3 conv and a large matmul on this backend. */
 async function measurePeak(scale: number): Promise<{ gflops: number; kind: string }> {
   const n = Math.max(1, Math.round(16 * scale));
@@ -63,7 +81,7 @@ async function measurePeak(scale: number): Promise<{ gflops: number; kind: strin
     const y = tf.conv2d(x, w, 1, "same");
     await y.data();
     y.dispose();
-  }, 3);
+  }, 7);
   const m = 1024;
   const a = tf.randomUniform([m, m]);
   const b = tf.randomUniform([m, m]);
@@ -71,7 +89,7 @@ async function measurePeak(scale: number): Promise<{ gflops: number; kind: strin
     const y = tf.matMul(a, b);
     await y.data();
     y.dispose();
-  }, 3);
+  }, 7);
   tf.dispose([x, w, a, b]);
   const convRate = convFlops / conv / 1e9;
   const mmRate = (2 * m * m * m) / mm / 1e9;
@@ -88,25 +106,31 @@ async function measureModel(net: Net, name: string, scale: number): Promise<Mode
   const labels = tf.oneHot(tf.tensor1d(data.labels, "int32"), net.numClasses);
   const images = batchSize * batches;
 
-  const forward = await time(async () => {
-    for (let i = 0; i < batches; i++) {
-      const y = runNet(net, x).output;
-      await y.data();
-      y.dispose();
-    }
-  }, 3);
-  const forwardBackward = await time(async () => {
-    for (let i = 0; i < batches; i++) {
-      const g = targetGradients(net, x, { kind: "class" });
-      await g.inputGrad!.data();
-      disposeGradients(g);
-    }
-  }, 3);
   // A zero learning rate keeps the weights; the step costs the same.
   net.model.compile({ optimizer: tf.train.sgd(0), loss: "categoricalCrossentropy" });
-  const train = await time(async () => {
-    for (let i = 0; i < batches; i++) await net.model.trainOnBatch(x, labels);
-  }, 3);
+  const passes = {
+    forward: async () => {
+      for (let i = 0; i < batches; i++) {
+        const y = runNet(net, x).output;
+        await y.data();
+        y.dispose();
+      }
+    },
+    forwardBackward: async () => {
+      for (let i = 0; i < batches; i++) {
+        const g = targetGradients(net, x, { kind: "class" });
+        await g.inputGrad!.data();
+        disposeGradients(g);
+      }
+    },
+    train: async () => {
+      for (let i = 0; i < batches; i++) await net.model.trainOnBatch(x, labels);
+    },
+  };
+  // Interleaved rounds: this machine's speed drifts by tens of percent over
+  // seconds, and interleaving makes the ratios between passes robust to it.
+  const times = await interleaved(passes, 7);
+  const { forward, forwardBackward, train } = times;
   tf.dispose([x, labels]);
   return {
     model: name,

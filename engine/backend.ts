@@ -20,8 +20,7 @@
  * @module
  */
 import { importWasmBackend, importWebgpuBackend, tf, wasmBackendEntry } from "./deps.ts";
-import { registerWasmGradients } from "./kernels/wasm_gradients.ts";
-import { registerWasmMaxPoolGrad } from "./kernels/wasm_max_pool_grad.ts";
+import { registerWasmKernels } from "./kernels/mod.ts";
 
 /** The backends neurolens can run on. */
 export const BACKEND_NAMES = ["webgpu", "wasm", "cpu"] as const;
@@ -140,10 +139,7 @@ export async function useBackend(
       throw new Error(`The ${choice} backend could not be initialised`);
     }
   }
-  if (decision.name === "wasm") {
-    registerWasmGradients();
-    registerWasmMaxPoolGrad();
-  }
+  if (decision.name === "wasm") registerWasmKernels();
   current = { name: decision.name, adapter, reason: decision.reason };
   if (!options.quiet) console.error(describeBackend(current));
   return current;

@@ -33,6 +33,7 @@ import {
   loadDefaultNet,
 } from "../engine/train/default_models.ts";
 import type { MapResult } from "../engine/maps/map.ts";
+import { interleaved } from "./_timing.ts";
 
 /** One method on one model. */
 export interface MapMeasure {
@@ -45,26 +46,20 @@ export interface MapMeasure {
   ratio: number;
 }
 
-async function seconds(fn: () => Promise<unknown>): Promise<number> {
-  await fn(); // warm-up: kernels compiled, buffers allocated
-  const t = performance.now();
-  await fn();
-  return (performance.now() - t) / 1000;
-}
-
-async function baseRates(net: Net, x: tf.Tensor4D): Promise<{ forward: number; backward: number }> {
-  const n = x.shape[0];
-  const forward = await seconds(async () => {
-    const y = runNet(net, x).output;
-    await y.data();
-    y.dispose();
-  });
-  const backward = await seconds(async () => {
-    const g = targetGradients(net, x, { kind: "class" });
-    await g.inputGrad!.data();
-    disposeGradients(g);
-  });
-  return { forward: forward / n, backward: backward / n };
+/** The passes every method is compared with, on the same batch. */
+function basePasses(net: Net, x: tf.Tensor4D) {
+  return {
+    forward: async () => {
+      const y = runNet(net, x).output;
+      await y.data();
+      y.dispose();
+    },
+    backward: async () => {
+      const g = targetGradients(net, x, { kind: "class" });
+      await g.inputGrad!.data();
+      disposeGradients(g);
+    },
+  };
 }
 
 function needsOf(method: string, net: Net, maps: MapResult): MapMeasure["needs"] {
@@ -99,7 +94,7 @@ if (import.meta.main) {
     const data = await defaultData(model, "test", count);
     const background = await defaultData(model, "train", 50);
     const x = tf.tensor4d(data.images, data.shape);
-    const base = await baseRates(net, x);
+    const base = basePasses(net, x);
     const layer = convLayers(net).at(-1)!.name;
     const methods: [string, () => Promise<MapResult>][] = [
       ...(Object.keys(ATTRIBUTION_METHODS) as AttributionName[]).map((
@@ -115,19 +110,20 @@ if (import.meta.main) {
     ];
     for (const [name, run] of methods) {
       let maps: MapResult | null = null;
-      const s = await seconds(async () => (maps = await run()));
+      const t = await interleaved({ ...base, method: async () => void (maps = await run()) }, 3);
       const needs = needsOf(name, net, maps!);
       const unit = needs.kind === "forward"
-        ? base.forward
+        ? t.forward
         : needs.kind === "forward+backward"
-        ? base.backward
-        : base.forward + base.backward;
+        ? t.backward
+        : t.forward + t.backward;
       out.push({
         model,
         method: name,
-        imagesPerSecond: count / s,
+        imagesPerSecond: count / t.method,
         needs,
-        ratio: s / (count * needs.count * unit),
+        // `unit` is the time of one pass over the whole batch of `count` images.
+        ratio: t.method / (needs.count * unit),
       });
     }
     x.dispose();

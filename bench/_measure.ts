@@ -19,6 +19,7 @@ import {
   loadDefaultNet,
 } from "../engine/train/default_models.ts";
 import type { Net } from "../engine/net/net.ts";
+import { interleaved } from "./_timing.ts";
 
 /** Rates of one model on one backend. */
 export interface ModelMeasure {
@@ -53,24 +54,6 @@ async function time(fn: () => Promise<void>, repeats: number): Promise<number> {
   return times[Math.floor(times.length / 2)]!;
 }
 
-/** Median seconds of each pass over `rounds` interleaved rounds (after one warm-up round). */
-async function interleaved<K extends string>(
-  passes: Record<K, () => Promise<void>>,
-  rounds: number,
-): Promise<Record<K, number>> {
-  const names = Object.keys(passes) as K[];
-  const samples = Object.fromEntries(names.map((k) => [k, [] as number[]])) as Record<K, number[]>;
-  for (let r = 0; r <= rounds; r++) {
-    for (const k of names) {
-      const t = performance.now();
-      await passes[k]();
-      if (r > 0) samples[k].push((performance.now() - t) / 1000);
-    }
-  }
-  const median = (a: number[]) => a.sort((x, y) => x - y)[Math.floor(a.length / 2)]!;
-  return Object.fromEntries(names.map((k) => [k, median(samples[k])])) as Record<K, number>;
-}
-
 /** Peak: the best of a large 3×3 conv and a large matmul on this backend. */
 async function measurePeak(scale: number): Promise<{ gflops: number; kind: string }> {
   const n = Math.max(1, Math.round(16 * scale));
@@ -99,8 +82,10 @@ async function measurePeak(scale: number): Promise<{ gflops: number; kind: strin
 }
 
 async function measureModel(net: Net, name: string, scale: number): Promise<ModelMeasure> {
-  const batchSize = 64;
-  const batches = Math.max(1, Math.round(4 * scale));
+  // The slow backends (pure-JS CPU, software WebGPU) get one small batch and
+  // fewer rounds, or the bench would take a quarter of an hour.
+  const batchSize = scale >= 1 ? 64 : 8;
+  const batches = scale >= 1 ? 4 : 1;
   const data = await defaultData(name as typeof DEFAULT_MODEL_NAMES[number], "test", batchSize);
   const x = tf.tensor4d(data.images, data.shape);
   const labels = tf.oneHot(tf.tensor1d(data.labels, "int32"), net.numClasses);
@@ -129,7 +114,7 @@ async function measureModel(net: Net, name: string, scale: number): Promise<Mode
   };
   // Interleaved rounds: this machine's speed drifts by tens of percent over
   // seconds, and interleaving makes the ratios between passes robust to it.
-  const times = await interleaved(passes, 7);
+  const times = await interleaved(passes, scale >= 1 ? 7 : 2);
   const { forward, forwardBackward, train } = times;
   tf.dispose([x, labels]);
   return {

@@ -273,6 +273,13 @@ function callStep(
   const relu = reluBackward === "standard" ? null : reluKind(step);
   const modified = reluBackward === "guided" ? guidedRelu : deconvRelu;
   if (relu === "layer") return [modified(ins[0]!)];
+  const pre = taped() ? conv2dPreActivation(step, ins[0]!) : null;
+  if (pre) {
+    if (relu === "fused") return [modified(pre)];
+    if (dropActivation) return [pre];
+    const act = layer.activation as { apply(x: tf.Tensor): tf.Tensor } | undefined;
+    return [act ? act.apply(pre) : pre];
+  }
   let out: tf.Tensor | tf.Tensor[];
   if (dropActivation || relu === "fused") {
     // Run the layer once with a linear activation (for logits under a fused
@@ -290,6 +297,44 @@ function callStep(
     out = layer.call(arg, kwargs);
   }
   return Array.isArray(out) ? out : [out];
+}
+
+/** Whether a gradient tape is recording (inside tf.grad / tf.grads). */
+function taped(): boolean {
+  return (tf.engine() as unknown as { state: { gradientDepth: number } }).state.gradientDepth > 0;
+}
+
+/**
+ * A Conv2D layer's output before its activation, as plain ops. Used while a
+ * gradient tape records: tfjs-layers then runs a linear conv through
+ * `fused.conv2d`, whose custom gradient computes the filter gradient eagerly
+ * even when only the input or an activation gradient is wanted (on WASM that
+ * is about twice a forward conv, wasted). Plain `conv2d` + `add` have lazy
+ * gradients. Returns null for layers this does not cover (channels-first).
+ */
+function conv2dPreActivation(step: Step, x: tf.Tensor): tf.Tensor | null {
+  if (step.className !== "Conv2D") return null;
+  const l = step.layer as unknown as {
+    kernel: { read(): tf.Tensor4D };
+    bias: { read(): tf.Tensor1D } | null;
+    useBias: boolean;
+    strides: [number, number];
+    padding: "same" | "valid";
+    dilationRate: number | [number, number];
+    dataFormat: string;
+  };
+  if (l.dataFormat !== "channelsLast" || (l.padding !== "same" && l.padding !== "valid")) {
+    return null;
+  }
+  const y = tf.conv2d(
+    x as tf.Tensor4D,
+    l.kernel.read(),
+    l.strides,
+    l.padding,
+    "NHWC",
+    l.dilationRate,
+  );
+  return l.useBias && l.bias ? tf.add(y, l.bias.read()) : y;
 }
 
 function intervene(

@@ -120,14 +120,14 @@ console.log(
 const wasm = results.find((r) => r.backend === "wasm")?.models.find((m) => m.model === "mnist-cnn");
 if (wasm) {
   console.log(
-    `For scale: PyTorch on the same 2 cores runs a CNN of mnist-cnn's shape at about 1,000–2,000 ` +
-      `images/s forward and 650–800 forward+backward (figures from the project's issue, not measured ` +
-      `here). neurolens on WASM: ${fixed(wasm.forward, 0)} forward (${
-        fixed(wasm.forward / 1500, 2)
-      }× ` +
-      `the midpoint), ${fixed(wasm.forwardBackward, 0)} forward+backward (${
-        fixed(wasm.forwardBackward / 725, 2)
-      }×).`,
+    `For scale (figures from the project's issue and RECIPES.md, not measured here): PyTorch on ` +
+      `the same 2 cores runs an MNIST CNN of about 44 MFLOP/image at 1,000–2,000 images/s forward ` +
+      `(≈ 44–88 GFLOP/s) and 650–800 forward+backward (≈ 57–70 GFLOP/s). neurolens's mnist-cnn is ` +
+      `${fixed(wasm.flopsPerImage / 1e6, 1)} MFLOP/image, so compare GFLOP/s, not images/s: ` +
+      `${fixed((wasm.forward * wasm.flopsPerImage) / 1e9, 1)} forward ` +
+      `(${fixed((wasm.forward * wasm.flopsPerImage) / 1e9 / 66, 2)}× PyTorch's midpoint) and ` +
+      `${fixed((2 * wasm.forwardBackward * wasm.flopsPerImage) / 1e9, 1)} forward+backward ` +
+      `(${fixed((2 * wasm.forwardBackward * wasm.flopsPerImage) / 1e9 / 63, 2)}×).`,
   );
 }
 

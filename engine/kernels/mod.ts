@@ -1,9 +1,11 @@
 /**
  * Kernels neurolens registers on the WASM backend: gradients tfjs lacks,
- * a correct max-pool gradient, and a zero-copy identity.
+ * a correct max-pool gradient, a zero-copy identity, and a fast
+ * transposed matmul.
  *
  * @module
  */
+import { registerWasmBatchMatMul } from "./wasm_batch_mat_mul.ts";
 import { registerWasmGradients } from "./wasm_gradients.ts";
 import { registerWasmIdentity } from "./wasm_identity.ts";
 import { registerWasmMaxPoolGrad } from "./wasm_max_pool_grad.ts";
@@ -13,4 +15,5 @@ export function registerWasmKernels(): void {
   registerWasmGradients();
   registerWasmMaxPoolGrad();
   registerWasmIdentity();
+  registerWasmBatchMatMul();
 }

@@ -10,17 +10,18 @@
  * chosen to make the map correlate positively with the channel-mean
  * activation (or, for a one-position map, to agree with it in sign).
  *
- * v₁ is the top eigenvector of the Gram matrix AᵀA (K × K), found on the
- * device for all images of a batch at once by repeated squaring of the
- * normalised Gram matrix (after s squarings it is G^(2^s), whose columns
- * all point along v₁ when λ₁ > λ₂) followed by a few power iterations with
- * G itself. When λ₁ = λ₂ any unit vector of their plane is an answer.
+ * v₁ is found per image in float64 on the CPU, after one read-back of the
+ * activations (small: h·w × K per image): the top eigenvector of the Gram
+ * matrix G = AᵀA by power iteration started from G's largest column (never
+ * orthogonal to v₁), until the direction changes by less than 1e-10. Doing
+ * this with tensor ops meant dozens of tiny K×K kernels per batch, several
+ * times the cost of the forward pass. When λ₁ = λ₂ any unit vector of
+ * their plane is an answer.
  *
  * @module
  */
 import { tf } from "../deps.ts";
 import { forwardCam } from "./_forward.ts";
-import { oneHot } from "./_expand.ts";
 import type { CamInput, CamOutput } from "./types.ts";
 
 /** Method-specific options of {@link eigenCam}. */
@@ -29,13 +30,9 @@ export interface EigenCamOptions {
   center?: boolean;
 }
 
-/**
- * G^(2^10) shrinks the other components by (λ₂/λ₁)^1024; the power steps
- * (cheap matrix–vector products, unlike the K×K squarings) add 20 more
- * factors and wash out the rounding of the squarings.
- */
-const SQUARINGS = 10;
-const POWER_STEPS = 20;
+/** Power-iteration stopping rule: direction change below this, or the step cap. */
+const TOLERANCE = 1e-10;
+const MAX_STEPS = 2000;
 
 /**
  * Eigen-CAM maps of one batch (Muhammad & Yeasin 2020, eq. 6–7): A v₁, the first principal direction.
@@ -64,29 +61,21 @@ const POWER_STEPS = 20;
  * model.dispose();
  * ```
  */
-export function eigenCam(input: CamInput): CamOutput {
+export async function eigenCam(input: CamInput): Promise<CamOutput> {
   const center = input.options.center ?? false;
   if (typeof center !== "boolean") {
     throw new TypeError(`eigenCam option center is ${center}; expected a boolean`);
   }
   const f = forwardCam(input);
   try {
-    const maps = tf.tidy(() => {
-      const [n, h, w, k] = f.activations.shape;
-      let a = tf.reshape(f.activations, [n, h * w, k]);
-      if (center) a = tf.sub(a, tf.mean(a, 1, true));
-      const v = topEigenvector(tf.matMul(tf.transpose(a, [0, 2, 1]), a));
-      const projection = tf.reshape(tf.matMul(a, v), [n, h * w]);
-      // Fix the arbitrary sign of v₁ against the mean activation of each position.
-      const meanAct = tf.reshape(tf.mean(f.activations, 3), [n, h * w]);
-      const centred = (t: tf.Tensor) => tf.sub(t, tf.mean(t, 1, true));
-      const corr = tf.sum(tf.mul(centred(projection), centred(meanAct)), 1);
-      const dot = tf.sum(tf.mul(projection, meanAct), 1);
-      const key = tf.where(tf.notEqual(corr, 0), corr, dot);
-      const sign = tf.where(tf.less(key, 0), tf.fill([n], -1), tf.fill([n], 1));
-      return tf.reshape(tf.mul(projection, tf.reshape(sign, [n, 1])), [n, h, w]) as tf.Tensor3D;
-    });
-    return { maps, classes: f.classes, scores: f.scores };
+    const [n, h, w, k] = f.activations.shape;
+    const values = await f.activations.data() as Float32Array;
+    const maps = new Float32Array(n * h * w);
+    for (let i = 0; i < n; i++) {
+      const a = values.subarray(i * h * w * k, (i + 1) * h * w * k);
+      maps.set(eigenMap(a, h * w, k, center), i * h * w);
+    }
+    return { maps: tf.tensor3d(maps, [n, h, w]), classes: f.classes, scores: f.scores };
   } catch (e) {
     tf.dispose([f.classes, f.scores]);
     throw e;
@@ -95,26 +84,84 @@ export function eigenCam(input: CamInput): CamOutput {
   }
 }
 
-/** Unit top eigenvectors [n, K, 1] of symmetric PSD matrices [n, K, K] (zero for zero matrices). */
-function topEigenvector(gram: tf.Tensor): tf.Tensor {
-  const [n, k] = [gram.shape[0]!, gram.shape[1]!];
-  const unitScale = (t: tf.Tensor, axes: number[]) => {
-    const top = tf.max(tf.abs(t), axes, true);
-    return tf.div(t, tf.where(tf.greater(top, 0), top, tf.onesLike(top)));
-  };
-  let m = unitScale(gram, [1, 2]);
-  for (let i = 0; i < SQUARINGS; i++) m = unitScale(tf.matMul(m, m), [1, 2]);
-  // m ≈ c·v₁v₁ᵀ: its column with the largest diagonal entry is the one
-  // surely not orthogonal to v₁ (an all-ones start could be).
-  const diag = tf.sum(tf.mul(m, tf.expandDims(tf.eye(k), 0)), 2);
-  const pick = tf.reshape(oneHot(tf.argMax(diag, 1) as tf.Tensor1D, k), [n, k, 1]);
-  let v = tf.matMul(m, pick);
-  const normalise = (t: tf.Tensor) => {
-    const len = tf.sqrt(tf.sum(tf.square(t), 1, true));
-    return tf.div(t, tf.where(tf.greater(len, 0), len, tf.onesLike(len)));
-  };
-  v = normalise(v);
-  const g = unitScale(gram, [1, 2]);
-  for (let i = 0; i < POWER_STEPS; i++) v = normalise(tf.matMul(g, v));
+/**
+ * A·v₁ for one image's activations (row-major p × k), sign-fixed so the map
+ * correlates positively with the channel-mean activation (or agrees with it
+ * in sign when the correlation is zero).
+ */
+function eigenMap(act: Float32Array, p: number, k: number, center: boolean): Float64Array {
+  const a = Float64Array.from(act);
+  if (center) {
+    for (let c = 0; c < k; c++) {
+      let mean = 0;
+      for (let r = 0; r < p; r++) mean += a[r * k + c]!;
+      mean /= p;
+      for (let r = 0; r < p; r++) a[r * k + c]! -= mean;
+    }
+  }
+  const gram = new Float64Array(k * k);
+  // Upper triangle only (G is symmetric); ReLU zeros are skipped.
+  for (let r = 0; r < p; r++) {
+    const row = r * k;
+    for (let c1 = 0; c1 < k; c1++) {
+      const x = a[row + c1]!;
+      if (x === 0) continue;
+      for (let c2 = c1; c2 < k; c2++) gram[c1 * k + c2]! += x * a[row + c2]!;
+    }
+  }
+  for (let c1 = 0; c1 < k; c1++) {
+    for (let c2 = 0; c2 < c1; c2++) gram[c1 * k + c2] = gram[c2 * k + c1]!;
+  }
+  const v = topEigenvector(gram, k);
+  const map = new Float64Array(p);
+  for (let r = 0; r < p; r++) {
+    let s = 0;
+    for (let c = 0; c < k; c++) s += a[r * k + c]! * v[c]!;
+    map[r] = s;
+  }
+  // Fix the arbitrary sign of v₁ against the mean activation of each position.
+  const meanAct = new Float64Array(p);
+  for (let r = 0; r < p; r++) {
+    let s = 0;
+    for (let c = 0; c < k; c++) s += act[r * k + c]!;
+    meanAct[r] = s / k;
+  }
+  const mu = (x: Float64Array) => x.reduce((t, y) => t + y, 0) / p;
+  const [mm, ma] = [mu(map), mu(meanAct)];
+  let corr = 0;
+  let dot = 0;
+  for (let r = 0; r < p; r++) {
+    corr += (map[r]! - mm) * (meanAct[r]! - ma);
+    dot += map[r]! * meanAct[r]!;
+  }
+  if ((corr !== 0 ? corr : dot) < 0) { for (let r = 0; r < p; r++) map[r] = -map[r]!; }
+  return map;
+}
+
+/** Unit top eigenvector of a symmetric PSD k × k matrix (zeros for a zero matrix). */
+function topEigenvector(g: Float64Array, k: number): Float64Array {
+  // Start from the column with the largest diagonal entry: for a PSD matrix
+  // it cannot be orthogonal to v₁ unless G is zero.
+  let best = 0;
+  for (let c = 1; c < k; c++) if (g[c * k + c]! > g[best * k + best]!) best = c;
+  let v = normalise(g.slice(best * k, (best + 1) * k));
+  for (let step = 0; step < MAX_STEPS; step++) {
+    const next = new Float64Array(k);
+    for (let r = 0; r < k; r++) {
+      let s = 0;
+      for (let c = 0; c < k; c++) s += g[r * k + c]! * v[c]!;
+      next[r] = s;
+    }
+    const u = normalise(next);
+    let change = 0;
+    for (let c = 0; c < k; c++) change = Math.max(change, Math.abs(u[c]! - v[c]!));
+    v = u;
+    if (change < TOLERANCE) break;
+  }
   return v;
+}
+
+function normalise(x: Float64Array): Float64Array {
+  const len = Math.hypot(...x);
+  return len > 0 ? x.map((y) => y / len) : x;
 }

@@ -16,6 +16,7 @@ import { terminalProgress } from "./engine/report/progress.ts";
 import { fixed, formatTable } from "./engine/report/table.ts";
 import {
   DEFAULT_MODEL_NAMES,
+  defaultData,
   type DefaultModelName,
   loadDefaultNet,
   trainDefaultModel,
@@ -26,6 +27,15 @@ import { neuronStats } from "./engine/neurons/activation_stats.ts";
 import { evaluate } from "./engine/net/predict.ts";
 import { loadDataset } from "./engine/data/named.ts";
 import { formatMapsReport, mapsReport } from "./engine/report/maps_report.ts";
+import {
+  aopcComparison,
+  formatAopc,
+  formatCamLayers,
+  shallowLayerComparison,
+} from "./engine/report/evaluate_report.ts";
+import { replayCheckpoints } from "./engine/probe/monitor.ts";
+import { formatProbeAccuracyTable, probeAccuracyTable } from "./engine/probe/report.ts";
+import { filterImportance } from "./engine/probe/filter_importance.ts";
 
 const HELP = `neurolens — which neurons of a CNN matter, and what they do
 
@@ -38,13 +48,22 @@ Commands
   rank                 Rank the neurons of a model on a data set.
   maps                 Every map method on models/scenes-cnn and synthetic scenes: positive
                        mass inside the object mask, pointing game, speed.
+  evaluate             Map faithfulness: AOPC of sensitivity, deconvolution, LRP-ε, LRP-αβ and
+                       random on both default models (seed paper), and the per-layer
+                       comprehensive score of the shallow-layer relevance CAM vs LayerCAM on
+                       every conv layer of models/scenes-cnn.
+  probe                Layer-wise probe accuracy at every saved epoch of models/scenes-cnn,
+                       and filter importance (exact, L1, Taylor) of every conv layer of
+                       models/mnist-cnn.
   help                 This text.
 
 Flags
   --backend NAME       auto (default), webgpu, wasm or cpu
   --out DIR            where reports go (demo, rank). Default: out/<command>
   --images N           images used (demo, rank: neuron statistics, default 2000;
-                       maps: test scenes, default 100)
+                       maps: test scenes, default 100; evaluate: AOPC images per model,
+                       default 100, and 5× that for the per-layer comparison;
+                       probe: images per split, default 500)
   --model PATH         model.json of a tfjs LayersModel (rank)
   --data NAME          mnist, fashion-mnist or scenes (rank). Default: mnist
   --layers A,B         layers to rank (rank). Default: every conv layer

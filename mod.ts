@@ -92,3 +92,22 @@ export * from "./engine/lrp/mod.ts";
 export { finishMaps, normalizeMaps, upsampleMaps } from "./engine/maps/map.ts";
 export { type Localisation, localisation } from "./engine/evaluate/localisation.ts";
 export { formatMapsReport, type MapsReport, mapsReport } from "./engine/report/maps_report.ts";
+export {
+  abpc,
+  cascadingRandomization,
+  deletionInsertion,
+  evaluateCamLayers,
+  regionPerturbation,
+  spearman as mapSpearman,
+  ssim,
+  trapezoidAuc,
+} from "./engine/evaluate/mod.ts";
+export {
+  featureCorrelation,
+  filterImportance,
+  layerProbes,
+  probeAccuracyTable,
+  probeMonitor,
+  replayCheckpoints,
+} from "./engine/probe/mod.ts";
+export { pearson, ranks, spearman } from "./engine/stats/rank.ts";

@@ -10,13 +10,19 @@
  * both default models and each method's cost as a ratio to the model
  * evaluations it fundamentally needs (bench/_maps.ts says which).
  *
- * Usage: deno task bench [--backends wasm,webgpu,cpu] [--scenarios foundation,maps]
+ * Then map evaluation (AOPC, deletion/insertion) and exact filter importance,
+ * each as a ratio to the forward passes it fundamentally needs.
+ *
+ * Usage: deno task bench [--backends wasm,webgpu,cpu]
+ *        [--scenarios foundation,maps,evaluate,probe]
  *
  * @module
  */
 import { parseArgs } from "node:util";
 import type { BackendMeasure } from "./_measure.ts";
 import type { MapMeasure } from "./_maps.ts";
+import type { EvaluateMeasure } from "./_evaluate.ts";
+import type { ProbeMeasure } from "./_probe.ts";
 import { fixed, formatTable } from "../engine/report/table.ts";
 import { scenes } from "../engine/data/scenes.ts";
 
@@ -24,7 +30,7 @@ const { values } = parseArgs({
   args: Deno.args,
   options: {
     backends: { type: "string", default: "wasm,webgpu,cpu" },
-    scenarios: { type: "string", default: "foundation,maps" },
+    scenarios: { type: "string", default: "foundation,maps,evaluate,probe" },
   },
 });
 const scenarios = new Set(values.scenarios.split(","));
@@ -150,5 +156,46 @@ if (scenarios.has("maps")) {
       ]),
     ));
     console.log("Target: every ratio ≤ 1.5.");
+  }
+}
+
+if (scenarios.has("evaluate")) {
+  const backend = backends[0]!;
+  console.error(`bench: map evaluation on ${backend} …`);
+  const rows = await runScript<EvaluateMeasure[]>("./_evaluate.ts", [backend, "8", "2"]);
+  if (rows) {
+    console.log(`\nMap evaluation on ${backend} (Grad-CAM maps at the last conv layer, 8 images)`);
+    console.log(formatTable(
+      ["model", "metric", "s / image", "needs per image", "time ÷ needed evaluations"],
+      rows.map((r) => [
+        r.model,
+        r.metric === "aopc" ? "AOPC, L = 100" : "deletion + insertion",
+        fixed(r.secondsPerImage, 3),
+        `${r.needs.count} × ${r.needs.kind}`,
+        fixed(r.ratio, 2),
+      ]),
+    ));
+    console.log("Target: every ratio ≤ 1.3.");
+  }
+}
+
+if (scenarios.has("probe")) {
+  const backend = backends[0]!;
+  console.error(`bench: filter importance on ${backend} …`);
+  const rows = await runScript<ProbeMeasure[]>("./_probe.ts", [backend, "32", "3"]);
+  if (rows) {
+    console.log(`\nExact filter importance on ${backend} (32 images, every channel of each layer)`);
+    console.log(formatTable(
+      ["model", "layer", "channels", "seconds", "ablations/s", "time ÷ (channels + 1) forwards"],
+      rows.map((r) => [
+        r.model,
+        r.layer,
+        r.channels,
+        fixed(r.seconds, 3),
+        fixed(r.ablationsPerSecond, 0),
+        fixed(r.ratio, 2),
+      ]),
+    ));
+    console.log("Target: every ratio ≤ 1.3.");
   }
 }

@@ -28,7 +28,10 @@ Deno.test("cli: bad flags, commands and values are usage errors (exit 2), not st
   assert.doesNotMatch(bogus.stderr, /at .*\.ts:\d+/);
   const command = await cli("dance");
   assert.equal(command.code, 2);
-  assert.match(command.stderr, /Unknown command "dance"; expected demo, train, rank, maps or help/);
+  assert.match(
+    command.stderr,
+    /Unknown command "dance"; expected demo, train, rank, maps, evaluate, probe or help/,
+  );
   const backend = await cli("demo", "--backend", "tpu");
   assert.equal(backend.code, 2);
   assert.match(backend.stderr, /Unknown backend "tpu": expected one of auto, webgpu, wasm, cpu/);

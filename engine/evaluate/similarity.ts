@@ -13,6 +13,7 @@
  *
  * @module
  */
+import { pearson, ranks } from "../stats/rank.ts";
 
 /** A 2-D map: row-major values and [H, W]. */
 export interface Map2D {
@@ -53,7 +54,10 @@ export interface SsimOptions {
  */
 export function spearman(a: ArrayLike<number>, b: ArrayLike<number>): number {
   checkPair(a, b, "spearman");
-  return pearson(ranks(a), ranks(b));
+  const [ra, rb] = [ranks(a), ranks(b)];
+  // A constant map has no ranking to compare: report no correlation.
+  if (ra.every((r) => r === ra[0]) || rb.every((r) => r === rb[0])) return 0;
+  return pearson(ra, rb);
 }
 
 /**
@@ -136,39 +140,6 @@ export function ssim(a: Map2D, b: Map2D, options: SsimOptions = {}): number {
     }
   }
   return total / count;
-}
-
-/** Pearson correlation; 0 when either side is constant. */
-function pearson(a: ArrayLike<number>, b: ArrayLike<number>): number {
-  const n = a.length;
-  let ma = 0, mb = 0;
-  for (let i = 0; i < n; i++) {
-    ma += a[i]!;
-    mb += b[i]!;
-  }
-  ma /= n;
-  mb /= n;
-  let sab = 0, saa = 0, sbb = 0;
-  for (let i = 0; i < n; i++) {
-    const da = a[i]! - ma, db = b[i]! - mb;
-    sab += da * db;
-    saa += da * da;
-    sbb += db * db;
-  }
-  return saa === 0 || sbb === 0 ? 0 : sab / Math.sqrt(saa * sbb);
-}
-
-/** 1-based ranks, ties sharing their average rank. */
-function ranks(a: ArrayLike<number>): Float64Array {
-  const idx = Array.from({ length: a.length }, (_, i) => i).sort((p, q) => a[p]! - a[q]!);
-  const r = new Float64Array(a.length);
-  for (let s = 0; s < idx.length;) {
-    let e = s;
-    while (e + 1 < idx.length && a[idx[e + 1]!] === a[idx[s]!]) e++;
-    for (let t = s; t <= e; t++) r[idx[t]!] = (s + e) / 2 + 1;
-    s = e + 1;
-  }
-  return r;
 }
 
 function minMax(a: ArrayLike<number>): Float64Array {

@@ -210,9 +210,99 @@ async function main(argv: string[]): Promise<void> {
       }
       return;
     }
+    case "evaluate": {
+      const backend = await useBackend(backendChoice);
+      const count = images ?? 100;
+      const out = values.out ?? "out/evaluate";
+      await Deno.mkdir(out, { recursive: true });
+      const report: Record<string, unknown> = { backend: backend.name };
+      for (const name of DEFAULT_MODEL_NAMES) {
+        const net = await loadDefaultNet(name);
+        try {
+          const set = await defaultData(name, "test", count);
+          const t = performance.now();
+          const rows = await aopcComparison(net, set, {
+            onMethod: (m) => console.error(`evaluate: ${name} ${m}`),
+          });
+          report[`aopc/${name}`] = rows;
+          console.log(formatAopc(
+            `\nAOPC on ${count} test images of ${name}, L = 100, uniform noise ` +
+              `(${fixed((performance.now() - t) / 1000, 0)} s, ${backend.name})`,
+            rows,
+          ));
+        } finally {
+          disposeNet(net);
+        }
+      }
+      const net = await loadDefaultNet("scenes-cnn");
+      try {
+        const set = await defaultData("scenes-cnn", "test", 5 * count);
+        const t = performance.now();
+        console.error(`evaluate: per-layer comparison on ${5 * count} scenes`);
+        const rows = await shallowLayerComparison(net, set);
+        report["layers/scenes-cnn"] = rows;
+        console.log(formatCamLayers(
+          `\nDeletion / insertion per layer on ${5 * count} test scenes of scenes-cnn ` +
+            `(${fixed((performance.now() - t) / 1000, 0)} s)`,
+          rows,
+        ));
+      } finally {
+        disposeNet(net);
+      }
+      await Deno.writeTextFile(`${out}/evaluate_report.json`, JSON.stringify(report, null, 1));
+      console.log(`\nReport written to ${out}/evaluate_report.json`);
+      return;
+    }
+    case "probe": {
+      const backend = await useBackend(backendChoice);
+      const count = images ?? 500;
+      const train = await defaultData("scenes-cnn", "train", count);
+      const test = await defaultData("scenes-cnn", "test", count);
+      const dir = new URL("./models/scenes-cnn/checkpoints", import.meta.url).pathname;
+      const t = performance.now();
+      const snapshots = await replayCheckpoints(dir, { train, test }, {
+        correlation: false,
+        importanceLayers: [],
+      });
+      const table = probeAccuracyTable(snapshots);
+      console.log(
+        `Probe test accuracy per layer and epoch, scenes-cnn checkpoints, ${count} train / ` +
+          `${count} test scenes (${fixed((performance.now() - t) / 1000, 0)} s, ${backend.name})`,
+      );
+      console.log(formatProbeAccuracyTable(table));
+      const net = await loadDefaultNet("mnist-cnn");
+      try {
+        const set = await defaultData("mnist-cnn", "test", Math.min(count, 10_000));
+        const importance = await filterImportance(net, set);
+        console.log(`\nFilter importance on ${set.shape[0]} MNIST test images (mnist-cnn)`);
+        console.log(formatTable(
+          ["layer", "channels", "base acc", "max acc drop", "Spearman L1", "Spearman Taylor"],
+          importance.map((f) => [
+            f.layer,
+            f.accuracyDrop.length,
+            `${fixed(100 * f.baseAccuracy, 2)} %`,
+            `${fixed(100 * Math.max(...f.accuracyDrop), 2)} %`,
+            f.spearmanL1 === null ? "n/a" : fixed(f.spearmanL1, 3),
+            f.spearmanTaylor === null ? "n/a" : fixed(f.spearmanTaylor, 3),
+          ]),
+        ));
+        const out = values.out ?? "out/probe";
+        await Deno.mkdir(out, { recursive: true });
+        const plain = (_: string, v: unknown) =>
+          ArrayBuffer.isView(v) ? Array.from(v as Float32Array) : v;
+        await Deno.writeTextFile(
+          `${out}/probe_report.json`,
+          JSON.stringify({ table, importance }, plain, 1),
+        );
+        console.log(`\nReport written to ${out}/probe_report.json`);
+      } finally {
+        disposeNet(net);
+      }
+      return;
+    }
     default:
       throw new UsageError(
-        `Unknown command "${command}"; expected demo, train, rank, maps or help`,
+        `Unknown command "${command}"; expected demo, train, rank, maps, evaluate, probe or help`,
       );
   }
 }

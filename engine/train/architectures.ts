@@ -31,17 +31,7 @@ export interface ArchitectureOptions {
  */
 export function mnistCnn(options: ArchitectureOptions = {}): tfl.Sequential {
   const init = initialisers(options.seed ?? 0);
-  const conv = (name: string, filters: number, extra: Record<string, unknown> = {}) =>
-    tfl.layers.conv2d({
-      name,
-      filters,
-      kernelSize: 3,
-      padding: "same",
-      activation: "relu",
-      ...init(),
-      ...extra,
-    });
-  const pool = (name: string) => tfl.layers.maxPooling2d({ name, poolSize: 2 });
+  const { conv, pool } = blocks(init);
   return tfl.sequential({
     name: "mnist_cnn",
     layers: [
@@ -76,17 +66,7 @@ export function scenesCnn(
 ): tfl.Sequential {
   const init = initialisers(options.seed ?? 0);
   const size = options.size ?? 64;
-  const conv = (name: string, filters: number, extra: Record<string, unknown> = {}) =>
-    tfl.layers.conv2d({
-      name,
-      filters,
-      kernelSize: 3,
-      padding: "same",
-      activation: "relu",
-      ...init(),
-      ...extra,
-    });
-  const pool = (name: string) => tfl.layers.maxPooling2d({ name, poolSize: 2 });
+  const { conv, pool } = blocks(init);
   return tfl.sequential({
     name: "scenes_cnn",
     layers: [
@@ -106,6 +86,27 @@ export function scenesCnn(
       }),
     ],
   });
+}
+
+/**
+ * 3×3 same-padded ReLU convs whose weights come from `init` (called once per
+ * conv, in order, so the seeds per layer do not depend on this helper), and
+ * 2×2 max pooling.
+ */
+function blocks(init: () => Record<string, unknown>) {
+  return {
+    conv: (name: string, filters: number, extra: Record<string, unknown> = {}) =>
+      tfl.layers.conv2d({
+        name,
+        filters,
+        kernelSize: 3,
+        padding: "same",
+        activation: "relu",
+        ...init(),
+        ...extra,
+      }),
+    pool: (name: string) => tfl.layers.maxPooling2d({ name, poolSize: 2 }),
+  };
 }
 
 /** Seeded Glorot-uniform kernels and zero biases, a fresh seed per layer. */

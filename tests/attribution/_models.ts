@@ -7,6 +7,7 @@
  */
 import { tf, tfl } from "../../engine/deps.ts";
 import { type Net, wrapModel } from "../../engine/net/net.ts";
+import type { AttributionName, AttributionOptions } from "../../engine/attribution/mod.ts";
 
 /** Weights of class 0 and class 1 of {@link linearNet}, in NHWC flatten order (i, j, c). */
 export const W0 = [1, -2, 3, 0.5, -1, 2, 0, 4];
@@ -135,5 +136,21 @@ export function assertClose(
         }]`,
       );
     }
+  }
+}
+
+/** Small settings per attribution method, so that tables over every method run in seconds. */
+export function smallOptions(name: AttributionName, background: tf.Tensor): AttributionOptions {
+  switch (name) {
+    case "smoothGrad":
+      return { n: 3, seed: 5 };
+    case "integratedGradients":
+      return { steps: 3 };
+    case "expectedGradients":
+      return { background, n: 3, seed: 5 };
+    case "occlusion":
+      return { patch: 4, stride: 4 };
+    default:
+      return {};
   }
 }

@@ -12,31 +12,14 @@ import {
   attribute,
   ATTRIBUTION_METHODS,
   type AttributionName,
-  type AttributionOptions,
   integratedGradients,
   type MapResult,
   saliency,
 } from "../../engine/attribution/mod.ts";
 import { resnetLike } from "../_nets.ts";
-import { linearNet } from "./_models.ts";
+import { linearNet, smallOptions } from "./_models.ts";
 
 await useBackend((Deno.env.get("NL_TEST_BACKEND") ?? "wasm") as "wasm", { quiet: true });
-
-/** Small settings so that the whole table runs in seconds. */
-function optionsFor(name: AttributionName, background: tf.Tensor): AttributionOptions {
-  switch (name) {
-    case "smoothGrad":
-      return { n: 3, seed: 5 };
-    case "integratedGradients":
-      return { steps: 3 };
-    case "expectedGradients":
-      return { background, n: 3, seed: 5 };
-    case "occlusion":
-      return { patch: 4, stride: 4 };
-    default:
-      return {};
-  }
-}
 
 function checkShape(m: MapResult, n: number, h: number, w: number, what: string) {
   assert.deepEqual(m.shape, [n, h, w], what);
@@ -64,7 +47,11 @@ Deno.test("every method explains a neuron target (an inner conv unit of a residu
   const before = tf.memory().numTensors;
   for (const target of targets) {
     for (const name of names) {
-      const m = await attribute(net, x, { method: name, ...optionsFor(name, background), target });
+      const m = await attribute(net, x, {
+        method: name,
+        ...smallOptions(name, background),
+        target,
+      });
       checkShape(m, 2, 12, 12, `${name} on ${JSON.stringify(target)}`);
       assert.deepEqual([...m.classes], [-1, -1]);
     }

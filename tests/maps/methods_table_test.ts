@@ -17,14 +17,13 @@ import {
   attribute,
   ATTRIBUTION_METHODS,
   type AttributionName,
-  type AttributionOptions,
 } from "../../engine/attribution/mod.ts";
 import { cam } from "../../engine/cam/cam.ts";
 import { CAM_METHODS, type CamMethodName } from "../../engine/cam/registry.ts";
 import { COMPOSITES, lrp } from "../../engine/lrp/mod.ts";
 import type { MapResult } from "../../engine/maps/map.ts";
 import { TEST_ARCHITECTURES } from "../_nets.ts";
-import { assertClose } from "../attribution/_models.ts";
+import { assertClose, smallOptions } from "../attribution/_models.ts";
 
 await useBackend((Deno.env.get("NL_TEST_BACKEND") ?? "wasm") as "wasm", { quiet: true });
 
@@ -35,21 +34,6 @@ interface Row {
   run(net: Net, x: tf.Tensor, batchSize: number): Promise<MapResult>;
 }
 
-function attributionOptions(name: AttributionName, background: tf.Tensor): AttributionOptions {
-  switch (name) {
-    case "smoothGrad":
-      return { n: 3, seed: 5 };
-    case "integratedGradients":
-      return { steps: 3 };
-    case "expectedGradients":
-      return { background, n: 3, seed: 5 };
-    case "occlusion":
-      return { patch: 4, stride: 4 };
-    default:
-      return {};
-  }
-}
-
 function rowsFor(net: Net, background: tf.Tensor): Row[] {
   const convs = convLayers(net);
   const layers = [...new Set([convs[0]!.name, convs[convs.length - 1]!.name])];
@@ -58,7 +42,7 @@ function rowsFor(net: Net, background: tf.Tensor): Row[] {
       name,
       layer: null,
       run: (n, x, batchSize) =>
-        attribute(n, x, { method: name, ...attributionOptions(name, background), batchSize }),
+        attribute(n, x, { method: name, ...smallOptions(name, background), batchSize }),
     })),
     ...(Object.keys(CAM_METHODS) as CamMethodName[]).flatMap((name) =>
       layers.map((layer): Row => ({

@@ -7,7 +7,7 @@
  * @example
  * ```ts
  * import * as nl from "./mod.ts";
- * await nl.useBackend("auto", { quiet: true });
+ * await nl.useBackend("wasm", { quiet: true });
  * const net = await nl.loadDefaultNet("mnist-cnn");
  * const data = await nl.datasets.mnist({ split: "test", limit: 64 });
  * const { accuracy } = await nl.evaluate(net, data);

@@ -41,7 +41,10 @@ export interface AdapterFacts {
 export interface BackendInfo {
   /** The backend tfjs now runs on. */
   name: BackendName;
-  /** The WebGPU adapter that was found (also when it was not used), or null. */
+  /**
+   * The WebGPU adapter that was found (also when it was not used), or null;
+   * only probed for `"auto"` and `"webgpu"`.
+   */
   adapter: AdapterFacts | null;
   /** One sentence: why this backend. */
   reason: string;
@@ -120,7 +123,9 @@ export async function useBackend(
         `in Deno. Call useBackend("${choice}") once, before creating tensors.`,
     );
   }
-  const adapter = await probeAdapter();
+  // Probing loads the native WebGPU stack; an explicit CPU or WASM choice
+  // does not need it (and then reports no adapter).
+  const adapter = choice === "auto" || choice === "webgpu" ? await probeAdapter() : null;
   let decision: { name: BackendName; reason: string };
   if (choice === "auto") {
     const wantGpu = decideBackend(adapter, true).name === "webgpu";
@@ -152,6 +157,10 @@ export function currentBackend(): BackendInfo | null {
 
 /** One readable line: backend, adapter, reason. */
 export function describeBackend(info: BackendInfo): string {
+  // An explicit wasm/cpu choice does not probe for an adapter: say nothing about it.
+  if (!info.adapter && info.reason === "requested explicitly") {
+    return `neurolens: backend ${info.name} — ${info.reason}`;
+  }
   const adapter = info.adapter
     ? `${info.adapter.description}${info.adapter.isFallback ? " (software fallback)" : ""}`
     : "none";

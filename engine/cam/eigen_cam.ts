@@ -126,7 +126,11 @@ function eigenMap(act: Float32Array, p: number, k: number, center: boolean): Flo
     for (let c = 0; c < k; c++) s += act[r * k + c]!;
     meanAct[r] = s / k;
   }
-  const mu = (x: Float64Array) => x.reduce((t, y) => t + y, 0) / p;
+  const mu = (x: Float64Array) => {
+    let sum = 0;
+    for (let r = 0; r < p; r++) sum += x[r]!;
+    return sum / p;
+  };
   const [mm, ma] = [mu(map), mu(meanAct)];
   let corr = 0;
   let dot = 0;
@@ -144,24 +148,29 @@ function topEigenvector(g: Float64Array, k: number): Float64Array {
   // it cannot be orthogonal to v₁ unless G is zero.
   let best = 0;
   for (let c = 1; c < k; c++) if (g[c * k + c]! > g[best * k + best]!) best = c;
-  let v = normalise(g.slice(best * k, (best + 1) * k));
+  // Two buffers swapped each step: no allocation inside the loop.
+  let v = normalise(Float64Array.from(g.subarray(best * k, (best + 1) * k)));
+  let next = new Float64Array(k);
   for (let step = 0; step < MAX_STEPS; step++) {
-    const next = new Float64Array(k);
     for (let r = 0; r < k; r++) {
       let s = 0;
       for (let c = 0; c < k; c++) s += g[r * k + c]! * v[c]!;
       next[r] = s;
     }
-    const u = normalise(next);
+    normalise(next);
     let change = 0;
-    for (let c = 0; c < k; c++) change = Math.max(change, Math.abs(u[c]! - v[c]!));
-    v = u;
+    for (let c = 0; c < k; c++) change = Math.max(change, Math.abs(next[c]! - v[c]!));
+    [v, next] = [next, v];
     if (change < TOLERANCE) break;
   }
   return v;
 }
 
-function normalise(x: Float64Array): Float64Array {
-  const len = Math.hypot(...x);
-  return len > 0 ? x.map((y) => y / len) : x;
+/** Scales x to unit length in place (a zero vector stays zero); returns x. */
+function normalise<T extends Float64Array>(x: T): T {
+  let sum = 0;
+  for (let i = 0; i < x.length; i++) sum += x[i]! * x[i]!;
+  const len = Math.sqrt(sum);
+  if (len > 0) { for (let i = 0; i < x.length; i++) x[i] = x[i]! / len; }
+  return x;
 }

@@ -66,11 +66,15 @@ export async function lrp(
   try {
     const n = x.shape[0];
     if (n === 0) throw new RangeError("lrp needs at least one image; got an empty batch");
+    // Non-negative pixels halve the z⁺ / α–β work at the first layer.
+    const low = tf.min(x);
+    const inputNonNegative = (await low.data())[0]! >= 0;
+    low.dispose();
     for (let i = 0; i < n; i += batchSize) {
       const size = Math.min(batchSize, n - i);
       const chunk = tf.slice(x, [i, 0, 0, 0], [size, -1, -1, -1]);
       try {
-        const r = propagateRelevance(net, chunk, { ...options, composite });
+        const r = propagateRelevance(net, chunk, { ...options, composite, inputNonNegative });
         try {
           const input = r.input!;
           parts[0]!.push(tf.sum(input, 3));

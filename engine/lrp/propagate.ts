@@ -82,6 +82,13 @@ export interface PropagateOptions extends RuleOptions {
    * pass (used by the shallow-layer relevance CAM). Default: none.
    */
   gradientsAt?: readonly string[];
+  /**
+   * The images are known to be ≥ 0 (e.g. pixels in [0, 1]), so z⁺ and α–β
+   * may skip their negative-input terms at the layers reading them: half
+   * the convolutions there, same result. Default: false (`lrp` checks the
+   * images' minimum and sets it).
+   */
+  inputNonNegative?: boolean;
 }
 
 /** Relevance and what it explains; every tensor belongs to the caller. */
@@ -185,6 +192,7 @@ export function propagateRelevance(
   for (const step of walk) checkSupported(step);
   const nonNegative = nonNegativeSlots(net);
   const inputSlot = graph.inputSlots[0]!;
+  if (options.inputNonNegative === true) nonNegative.add(inputSlot);
 
   // tidy walks nested records and skips null, so the whole result is kept.
   return tf.tidy(() => {
@@ -436,7 +444,7 @@ const KEEPS_SIGN = new Set([
  * Slots known to hold values ≥ 0 from the architecture alone (outputs of
  * ReLU-like activations, and what only pools, reshapes or sums them), so
  * z⁺ and α–β can skip their negative-input terms. The pixels are not
- * assumed non-negative.
+ * assumed non-negative (`inputNonNegative` says so when they are).
  */
 function nonNegativeSlots(net: Net): Set<number> {
   const found = new Set<number>();

@@ -137,10 +137,15 @@ export function stabilizedDivide(
 
 function divide(r: tf.Tensor, z: tf.Tensor, eps: number): tf.Tensor {
   return tf.tidy(() => {
-    const sign = tf.sub(tf.mul(tf.cast(tf.greaterEqual(z, 0), "float32"), 2), 1);
-    const d = eps === 0 ? z : tf.add(z, tf.mul(sign, eps));
-    const zero = tf.equal(d, 0);
-    return tf.where(zero, tf.zerosLike(r), tf.div(r, tf.where(zero, tf.onesLike(d), d)));
+    if (eps > 0) {
+      // |z + ε·sign z| ≥ ε: no zero test is needed, and these few cheap
+      // element-wise kernels cost far less than `where` on WASM.
+      // sign(sign(z) + ½) is sign z with sign(0) = +1.
+      const sign = tf.sign(tf.add(tf.sign(z), 0.5));
+      return tf.div(r, tf.add(z, tf.mul(sign, eps)));
+    }
+    const zero = tf.equal(z, 0);
+    return tf.where(zero, tf.zerosLike(r), tf.div(r, tf.where(zero, tf.onesLike(z), z)));
   });
 }
 
@@ -181,14 +186,16 @@ function signedPart(
 ): tf.Tensor {
   const wSame = sign === 1 ? pos(op.kernel) : neg(op.kernel);
   const wOther = sign === 1 ? neg(op.kernel) : pos(op.kernel);
+  // z^+ ≥ 0 and z^- ≤ 0 by construction, so the stabiliser's sign is known:
+  // one add instead of a sign test over the whole activation.
+  const share = (z: tf.Tensor) => eps > 0 ? tf.div(r, tf.add(z, sign * eps)) : divide(r, z, 0);
   if (nonNegative) {
-    const s = divide(r, fwd(op, a, wSame, null), eps);
+    const s = share(fwd(op, a, wSame, null));
     return tf.mul(a, back(op, s, a.shape, wSame));
   }
   const ap = pos(a);
   const an = neg(a);
-  const z = tf.add(fwd(op, ap, wSame, null), fwd(op, an, wOther, null));
-  const s = divide(r, z, eps);
+  const s = share(tf.add(fwd(op, ap, wSame, null), fwd(op, an, wOther, null)));
   return tf.add(
     tf.mul(ap, back(op, s, a.shape, wSame)),
     tf.mul(an, back(op, s, a.shape, wOther)),
@@ -353,22 +360,17 @@ export function zBRule(
     params: { low, high, stabilizer },
     propagate: (op, a, r) =>
       tf.tidy(() => {
-        const wp = pos(op.kernel);
-        const wn = neg(op.kernel);
-        const l = tf.fill(a.shape, low);
-        const h = tf.fill(a.shape, high);
-        const z = tf.sub(
-          tf.sub(fwd(op, a, op.kernel, null), fwd(op, l, wp, null)),
-          fwd(op, h, wn, null),
-        );
+        // A bound of 0 contributes nothing (e.g. low = 0 for pixels in
+        // [0, 1]): its forward and backward pass are skipped.
+        const terms: { bound: tf.Tensor; kernel: tf.Tensor }[] = [];
+        if (low !== 0) terms.push({ bound: tf.fill(a.shape, low), kernel: pos(op.kernel) });
+        if (high !== 0) terms.push({ bound: tf.fill(a.shape, high), kernel: neg(op.kernel) });
+        let z = fwd(op, a, op.kernel, null);
+        for (const t of terms) z = tf.sub(z, fwd(op, t.bound, t.kernel, null));
         const s = divide(r, z, stabilizer);
-        return tf.sub(
-          tf.sub(
-            tf.mul(a, back(op, s, a.shape, op.kernel)),
-            tf.mul(l, back(op, s, a.shape, wp)),
-          ),
-          tf.mul(h, back(op, s, a.shape, wn)),
-        );
+        let rIn = tf.mul(a, back(op, s, a.shape, op.kernel));
+        for (const t of terms) rIn = tf.sub(rIn, tf.mul(t.bound, back(op, s, a.shape, t.kernel)));
+        return rIn;
       }),
   };
 }

@@ -1,3 +1,4 @@
+/// <reference lib="dom" />
 /**
  * A server-side DOM for drawing views outside a browser (static SVG/HTML
  * fallbacks in notebooks, tests), from linkedom.

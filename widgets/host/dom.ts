@@ -19,7 +19,7 @@ import { parseHTML } from "npm:linkedom@0.18.12";
  * const div = doc.createElement("div");
  * div.textContent = "<b>text</b>";
  * doc.body.append(div);
- * if (!doc.body.innerHTML.includes("&lt;b>")) throw new Error("not escaped");
+ * if (!doc.body.innerHTML.includes("&lt;b&gt;text")) throw new Error("not escaped");
  * ```
  */
 export function createDocument(): Document {

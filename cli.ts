@@ -36,6 +36,10 @@ import {
 import { replayCheckpoints } from "./engine/probe/monitor.ts";
 import { formatProbeAccuracyTable, probeAccuracyTable } from "./engine/probe/report.ts";
 import { filterImportance } from "./engine/probe/filter_importance.ts";
+import { dissectionReport } from "./engine/dissect/report.ts";
+import { show } from "./widgets/show/mod.ts";
+import { exportHtml } from "./widgets/host/export.ts";
+import type { WidgetHandle } from "./widgets/host/widget.ts";
 
 const HELP = `neurolens — which neurons of a CNN matter, and what they do
 
@@ -52,6 +56,9 @@ Commands
                        random on both default models (seed paper), and the per-layer
                        comprehensive score of the shallow-layer relevance CAM vs LayerCAM on
                        every conv layer of models/scenes-cnn.
+  dissect              Network dissection of models/scenes-cnn on synthetic probe scenes:
+                       detectors per layer and concept category, the same after random
+                       rotations (accuracy unchanged), and the hand-built colour detector.
   probe                Layer-wise probe accuracy at every saved epoch of models/scenes-cnn,
                        and filter importance (exact, L1, Taylor) of every conv layer of
                        models/mnist-cnn.
@@ -63,7 +70,8 @@ Flags
   --images N           images used (demo, rank: neuron statistics, default 2000;
                        maps: test scenes, default 100; evaluate: AOPC images per model,
                        default 100, and 5× that for the per-layer comparison;
-                       probe: images per split, default 500)
+                       probe: images per split, default 500; dissect: probe scenes,
+                       default 2000)
   --model PATH         model.json of a tfjs LayersModel (rank)
   --data NAME          mnist, fashion-mnist or scenes (rank). Default: mnist
   --layers A,B         layers to rank (rank). Default: every conv layer
@@ -300,11 +308,55 @@ async function main(argv: string[]): Promise<void> {
       }
       return;
     }
+    case "dissect": {
+      const backend = await useBackend(backendChoice);
+      const t = performance.now();
+      const report = await dissectionReport({
+        probeCount: images ?? 2000,
+        log: (line) => console.error(line),
+      });
+      console.log(
+        `Network dissection (${fixed((performance.now() - t) / 1000, 0)} s, ${backend.name})\n`,
+      );
+      console.log(report.text);
+      const out = values.out ?? "out/dissect";
+      const { text: _text, ...results } = report;
+      await saveReport(out, "dissect_report", results, [
+        await show.dissection(report.baseline, {
+          title: "models/scenes-cnn: detectors per layer",
+          display: false,
+        }),
+        await show.dissection(report.rotated.at(-1)!.result, {
+          title: `models/scenes-cnn after a random rotation (α = ${report.rotated.at(-1)!.alpha})`,
+          display: false,
+        }),
+      ]);
+      return;
+    }
     default:
       throw new UsageError(
-        `Unknown command "${command}"; expected demo, train, rank, maps, evaluate, probe or help`,
+        `Unknown command "${command}"; expected demo, train, rank, maps, evaluate, probe, ` +
+          `dissect or help`,
       );
   }
+}
+
+/**
+ * Writes a command's results as JSON (typed arrays as plain arrays) and, when
+ * widgets are given, as one self-contained HTML page next to it.
+ */
+async function saveReport(
+  out: string,
+  name: string,
+  results: unknown,
+  widgets: readonly WidgetHandle[] = [],
+): Promise<void> {
+  await Deno.mkdir(out, { recursive: true });
+  const plain = (_: string, v: unknown) =>
+    ArrayBuffer.isView(v) ? Array.from(v as Float32Array) : v;
+  await Deno.writeTextFile(`${out}/${name}.json`, JSON.stringify(results, plain, 1));
+  if (widgets.length > 0) await exportHtml(`${out}/${name}.html`, widgets, { title: name });
+  console.log(`\nReport written to ${out}/${name}.json${widgets.length ? " and .html" : ""}`);
 }
 
 function positiveInt(value: string | undefined, flag: string): number {

@@ -111,3 +111,12 @@ export {
   replayCheckpoints,
 } from "./engine/probe/mod.ts";
 export { pearson, ranks, spearman } from "./engine/stats/rank.ts";
+export * from "./engine/dissect/mod.ts";
+export {
+  createWidget,
+  type CreateWidgetOptions,
+  exportHtml,
+  progressDisplay,
+  type WidgetHandle,
+} from "./widgets/host/mod.ts";
+export { show, type ShowOptions } from "./widgets/show/mod.ts";

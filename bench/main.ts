@@ -13,8 +13,11 @@
  * Then map evaluation (AOPC, deletion/insertion) and exact filter importance,
  * each as a ratio to the forward passes it fundamentally needs.
  *
+ * Then network dissection of every conv layer of scenes-cnn: time as a ratio
+ * to its two forward passes, and peak memory at 2,000 and 8,000 probe images.
+ *
  * Usage: deno task bench [--backends wasm,webgpu,cpu]
- *        [--scenarios foundation,maps,evaluate,probe]
+ *        [--scenarios foundation,maps,evaluate,probe,dissect]
  *
  * @module
  */
@@ -23,6 +26,7 @@ import type { BackendMeasure } from "./_measure.ts";
 import type { MapMeasure } from "./_maps.ts";
 import type { EvaluateMeasure } from "./_evaluate.ts";
 import type { ProbeMeasure } from "./_probe.ts";
+import type { DissectMeasure } from "./_dissect.ts";
 import { fixed, formatTable } from "../engine/report/table.ts";
 import { scenes } from "../engine/data/scenes.ts";
 
@@ -30,16 +34,20 @@ const { values } = parseArgs({
   args: Deno.args,
   options: {
     backends: { type: "string", default: "wasm,webgpu,cpu" },
-    scenarios: { type: "string", default: "foundation,maps,evaluate,probe" },
+    scenarios: { type: "string", default: "foundation,maps,evaluate,probe,dissect" },
   },
 });
 const scenarios = new Set(values.scenarios.split(","));
 const backends = values.backends.split(",");
 
 /** Runs a bench script in its own process; returns its last stdout line as JSON. */
-async function runScript<T>(script: string, args: string[]): Promise<T | null> {
+async function runScript<T>(
+  script: string,
+  args: string[],
+  flags: string[] = [],
+): Promise<T | null> {
   const out = await new Deno.Command(Deno.execPath(), {
-    args: ["run", "-A", new URL(script, import.meta.url).pathname, ...args],
+    args: ["run", "-A", ...flags, new URL(script, import.meta.url).pathname, ...args],
     stdout: "piped",
     stderr: "piped",
   }).output();
@@ -197,5 +205,45 @@ if (scenarios.has("probe")) {
       ]),
     ));
     console.log("Target: every ratio ≤ 1.3.");
+  }
+}
+
+if (scenarios.has("dissect")) {
+  const backend = backends[0]!;
+  console.error(`bench: network dissection on ${backend} …`);
+  // A garbage collection before each memory sample keeps the peaks comparable.
+  const r = await runScript<DissectMeasure>("./_dissect.ts", [backend, "2000", "1"], [
+    "--v8-flags=--expose-gc",
+  ]);
+  if (r) {
+    const mib = (b: number | null) => b === null ? "n/a" : `${fixed(b / 2 ** 20, 0)} MiB`;
+    console.log(
+      `\nNetwork dissection on ${backend}: every conv layer of ${r.model} (${r.layers.join(", ")})`,
+    );
+    console.log(
+      `${r.images} probe scenes in ${fixed(r.dissectSeconds, 1)} s (${
+        fixed(r.imagesPerSecond, 0)
+      } images/s); one forward pass ${fixed(r.forwardSeconds, 1)} s; ` +
+        `time ÷ its 2 forward passes: ${fixed(r.ratio, 2)} (target ≤ 2)`,
+    );
+    console.log(formatTable(
+      ["probe images", "seconds", "tf bytes", "RSS", "JS heap", "WASM heap"],
+      [r.small, r.large].map((m) => [
+        m.images,
+        fixed(m.seconds, 1),
+        mib(m.tfBytes),
+        mib(m.rssBytes),
+        mib(m.jsHeapBytes),
+        mib(m.wasmHeapBytes),
+      ]),
+    ));
+    const ratios = r.memoryRatio;
+    console.log(
+      `Memory at ${r.large.images} ÷ at ${r.small.images} images: RSS ${
+        fixed(ratios.rssBytes, 3)
+      }, JS heap ${fixed(ratios.jsHeapBytes, 3)}, tf ${fixed(ratios.tfBytes, 3)}` +
+        `${ratios.wasmHeapBytes === null ? "" : `, WASM heap ${fixed(ratios.wasmHeapBytes, 3)}`}` +
+        ` (target ≤ 1.1)`,
+    );
   }
 }

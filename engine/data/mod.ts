@@ -46,6 +46,13 @@ export {
   type MnistOptions,
 } from "./mnist.ts";
 export { decodeImage, imageFolder, type ImageFolderOptions } from "./image_folder.ts";
+export { broden, type BrodenOptions, type BrodenSet } from "./broden.ts";
+export {
+  BRODEN_COLUMNS,
+  type BrodenColumn,
+  writeBroden,
+  type WriteBrodenOptions,
+} from "./broden_write.ts";
 export {
   SCENE_BACKGROUNDS,
   SCENE_COLORS,

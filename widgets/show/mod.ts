@@ -56,6 +56,12 @@ export * from "./training.ts";
 export interface ShowOptions {
   /** Title of the widget (and of its export section). Default: per helper. */
   title?: string;
+  /**
+   * Display the widget where it is created (in Jupyter; elsewhere a note on
+   * stderr says how to view it). `false` only builds the handle, e.g. for
+   * `exportHtml`. Default: true.
+   */
+  display?: boolean;
 }
 
 function isNeuronIM(x: unknown): x is NeuronIMLike {
@@ -64,8 +70,16 @@ function isNeuronIM(x: unknown): x is NeuronIMLike {
     layers.every((l) => Array.isArray((l as { neurons?: unknown }).neurons));
 }
 
-function widget(view: string, state: object, title: string): Promise<WidgetHandle> {
-  return createWidget(view, state as Record<string, unknown>, { title });
+function widget(
+  view: string,
+  state: object,
+  title: string,
+  options: ShowOptions = {},
+): Promise<WidgetHandle> {
+  return createWidget(view, state as Record<string, unknown>, {
+    title,
+    ...(options.display === false ? { display: false } : {}),
+  });
 }
 
 /**
@@ -78,7 +92,7 @@ function widget(view: string, state: object, title: string): Promise<WidgetHandl
  */
 async function ranking(
   scores: Readonly<Record<string, ArrayLike<number>>> | NeuronIMLike,
-  options: RankingAdapterOptions = {},
+  options: RankingAdapterOptions & ShowOptions = {},
 ): Promise<WidgetHandle> {
   let state: RankingState;
   if (isNeuronIM(scores)) {
@@ -97,7 +111,7 @@ async function ranking(
   } else {
     state = rankingState(scores as Record<string, ArrayLike<number>>, options);
   }
-  return await widget("ranking", state, state.title);
+  return await widget("ranking", state, state.title, options);
 }
 
 /**
@@ -109,10 +123,10 @@ async function ranking(
  */
 async function neuronStats(
   stats: readonly NeuronStatsLike[],
-  options: RankingAdapterOptions & { metric?: StatsMetric } = {},
+  options: RankingAdapterOptions & { metric?: StatsMetric } & ShowOptions = {},
 ): Promise<WidgetHandle> {
   const state = statsRankingState(stats, options);
-  return await widget("ranking", state, state.title);
+  return await widget("ranking", state, state.title, options);
 }
 
 /**
@@ -124,10 +138,10 @@ async function neuronStats(
  */
 async function layerOverview(
   im: NeuronIMLike,
-  options: NeuronViewOptions = {},
+  options: NeuronViewOptions & ShowOptions = {},
 ): Promise<WidgetHandle> {
   const state = overviewState(im, options);
-  return await widget("layer_overview", state, state.title);
+  return await widget("layer_overview", state, state.title, options);
 }
 
 /**
@@ -143,7 +157,7 @@ async function dissection(
   options: ShowOptions = {},
 ): Promise<WidgetHandle> {
   const state = dissectionOverviewState(dissection, options);
-  return await widget("layer_overview", state, state.title);
+  return await widget("layer_overview", state, state.title, options);
 }
 
 /**
@@ -155,10 +169,10 @@ async function dissection(
  */
 async function explorer(
   im: NeuronIMLike,
-  options: ExplorerAdapterOptions = {},
+  options: ExplorerAdapterOptions & ShowOptions = {},
 ): Promise<WidgetHandle> {
   const state = explorerState(im, options);
-  return await widget("explorer", state, state.title);
+  return await widget("explorer", state, state.title, options);
 }
 
 /**
@@ -173,7 +187,7 @@ async function explorer(
 async function neuronCard(
   im: NeuronIMLike,
   neuron: { layer: string; unit: number },
-  options: ExplorerAdapterOptions = {},
+  options: ExplorerAdapterOptions & ShowOptions = {},
 ): Promise<WidgetHandle> {
   const state = cardFromExplorer(
     explorerState(im, { ...options, cardsPerLayer: Infinity }),
@@ -181,7 +195,7 @@ async function neuronCard(
     neuron.unit,
   );
   if (options.title) state.title = options.title;
-  return await widget("neuron_card", state, state.title);
+  return await widget("neuron_card", state, state.title, options);
 }
 
 /**
@@ -193,10 +207,10 @@ async function neuronCard(
  */
 async function maps(
   results: readonly MapResultLike[],
-  options: GalleryAdapterOptions = {},
+  options: GalleryAdapterOptions & ShowOptions = {},
 ): Promise<WidgetHandle> {
   const state = galleryState(results, options);
-  return await widget("map_gallery", state, state.title);
+  return await widget("map_gallery", state, state.title, options);
 }
 
 /**
@@ -230,7 +244,7 @@ async function curves(
       "show.curves expects method → deletionInsertion result, or method → regionPerturbation result(s)",
     );
   }
-  return await widget("curves", state, state.title);
+  return await widget("curves", state, state.title, options);
 }
 
 /**
@@ -245,7 +259,7 @@ async function trainingMonitor(
   options: ShowOptions = {},
 ): Promise<WidgetHandle> {
   const state = monitorState(snapshots, options);
-  return await widget("training_monitor", state, state.title);
+  return await widget("training_monitor", state, state.title, options);
 }
 
 /**
@@ -260,7 +274,7 @@ async function pruning(
   options: ShowOptions = {},
 ): Promise<WidgetHandle> {
   const state = pruningState(report, options);
-  return await widget("pruning", state, state.title);
+  return await widget("pruning", state, state.title, options);
 }
 
 /**
@@ -272,7 +286,12 @@ async function pruning(
  * @returns the widget handle
  */
 async function view(view: string, state: object, options: ShowOptions = {}): Promise<WidgetHandle> {
-  return await widget(view, state, options.title ?? (state as { title?: string }).title ?? view);
+  return await widget(
+    view,
+    state,
+    options.title ?? (state as { title?: string }).title ?? view,
+    options,
+  );
 }
 
 /** The show helpers: engine result → widget. */

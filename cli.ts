@@ -11,7 +11,8 @@
  */
 import { parseArgs } from "node:util";
 import { type BackendChoice, parseBackendChoice, useBackend } from "./engine/backend.ts";
-import { formatDemo, rankNeurons, runDemo } from "./engine/report/demo.ts";
+import { formatDemo, runDemo } from "./engine/report/demo.ts";
+import { formatNeuronsReport, neuronsReport } from "./engine/report/neurons_report.ts";
 import { terminalProgress } from "./engine/report/progress.ts";
 import { fixed, formatTable } from "./engine/report/table.ts";
 import {
@@ -23,7 +24,7 @@ import {
 } from "./engine/train/default_models.ts";
 import { loadNet } from "./engine/net/io.ts";
 import { convLayers, disposeNet } from "./engine/net/net.ts";
-import { neuronStats } from "./engine/neurons/activation_stats.ts";
+import { neuronStats, rankByTaylor } from "./engine/neurons/activation_stats.ts";
 import { evaluate } from "./engine/net/predict.ts";
 import { loadDataset } from "./engine/data/named.ts";
 import { formatMapsReport, mapsReport } from "./engine/report/maps_report.ts";
@@ -37,6 +38,8 @@ import { replayCheckpoints } from "./engine/probe/monitor.ts";
 import { formatProbeAccuracyTable, probeAccuracyTable } from "./engine/probe/report.ts";
 import { filterImportance } from "./engine/probe/filter_importance.ts";
 import { dissectionReport } from "./engine/dissect/report.ts";
+import { layerIM, neuronIM } from "./engine/neurons/neuron_im.ts";
+import { comparePruning, formatPruning, pruningCurves } from "./engine/prune/mod.ts";
 import { show } from "./widgets/show/mod.ts";
 import { exportHtml } from "./widgets/host/export.ts";
 import type { WidgetHandle } from "./widgets/host/widget.ts";
@@ -47,15 +50,19 @@ Usage: deno run -A cli.ts COMMAND [flags]
 
 Commands
   demo                 The default job: load models/mnist-cnn, report its MNIST test
-                       accuracy, rank the neurons of every conv layer, write a report.
+                       accuracy, rank every neuron of every conv layer by NeuronIM (with
+                       LayerIM per layer), write a JSON report and an explorer page.
   train [NAME|all]     Retrain default models (${DEFAULT_MODEL_NAMES.join(", ")}) into models/.
-  rank                 Rank the neurons of a model on a data set.
+  rank                 Rank the neurons of a model on a data set (NeuronIM, or Taylor).
   maps                 Every map method on models/scenes-cnn and synthetic scenes: positive
                        mass inside the object mask, pointing game, speed.
   evaluate             Map faithfulness: AOPC of sensitivity, deconvolution, LRP-ε, LRP-αβ and
                        random on both default models (seed paper), and the per-layer
                        comprehensive score of the shallow-layer relevance CAM vs LayerCAM on
                        every conv layer of models/scenes-cnn.
+  prune                The pruning experiment (NeuronIM low-first vs high-first, L1, mean
+                       activation, Taylor, random × 10) on both default models (or --model):
+                       accuracy and loss at 0–90 % of a layer's channels pruned.
   dissect              Network dissection of models/scenes-cnn on synthetic probe scenes:
                        detectors per layer and concept category, the same after random
                        rotations (accuracy unchanged), and the hand-built colour detector.
@@ -71,10 +78,13 @@ Flags
                        maps: test scenes, default 100; evaluate: AOPC images per model,
                        default 100, and 5× that for the per-layer comparison;
                        probe: images per split, default 500; dissect: probe scenes,
-                       default 2000)
-  --model PATH         model.json of a tfjs LayersModel (rank)
-  --data NAME          mnist, fashion-mnist or scenes (rank). Default: mnist
-  --layers A,B         layers to rank (rank). Default: every conv layer
+                       default 2000; prune: test images, default 2000)
+  --model NAME|PATH    mnist-cnn, scenes-cnn, or the model.json of a tfjs LayersModel (rank)
+  --metric NAME        neuronim (default) or taylor (rank)
+  --steps N            feature-visualisation steps (demo, rank). Default: 256
+  --data NAME          mnist, fashion-mnist or scenes (rank with a model.json). Default: mnist
+  --layers A,B         layers to rank (rank; default every conv layer) or to prune (prune;
+                       default block2_conv2 of mnist-cnn, conv3 of scenes-cnn)
   --epochs N           override the recipe's epochs (train)
   --top N              neurons listed at the top of the ranking. Default: 15
   -h, --help           This text.
@@ -89,6 +99,8 @@ const OPTIONS = {
   layers: { type: "string" },
   epochs: { type: "string" },
   top: { type: "string", default: "15" },
+  metric: { type: "string", default: "neuronim" },
+  steps: { type: "string" },
   help: { type: "boolean", short: "h", default: false },
 } as const;
 
@@ -115,15 +127,21 @@ async function main(argv: string[]): Promise<void> {
     case "demo": {
       const backend = await useBackend(backendChoice, { quiet: true });
       const started = performance.now();
-      const report = await runDemo(backend, {
+      const results = await runDemo(backend, {
         images: images ?? 2000,
+        ...(values.steps ? { steps: positiveInt(values.steps, "--steps") } : {}),
         onProgress: (step) => terminalProgress(step),
       });
-      console.log(formatDemo(report, backend, top));
-      const out = values.out ?? "out/demo";
-      await Deno.mkdir(out, { recursive: true });
-      await Deno.writeTextFile(`${out}/report.json`, JSON.stringify(report, null, 1));
-      console.log(`\nReport written to ${out}/report.json`);
+      console.log(formatDemo(results.report, backend, top));
+      await saveReport(values.out ?? "out/demo", "report", results.report, [
+        await show.explorer(results.im, {
+          title: "mnist-cnn: LayerIM per layer, NeuronIM per neuron (click a layer, then a bar)",
+          top: results.profiles.top,
+          histograms: results.profiles.histograms,
+          data: results.images,
+          display: false,
+        }),
+      ]);
       console.log(`Total time ${fixed((performance.now() - started) / 1000, 1)} s`);
       return;
     }
@@ -162,38 +180,66 @@ async function main(argv: string[]): Promise<void> {
       return;
     }
     case "rank": {
-      if (!values.model) throw new UsageError("rank needs --model PATH/TO/model.json");
+      if (!values.model) {
+        throw new UsageError(
+          `rank needs --model: ${DEFAULT_MODEL_NAMES.join(", ")} or a path to model.json`,
+        );
+      }
+      const metric = values.metric;
+      if (metric !== "neuronim" && metric !== "taylor") {
+        throw new UsageError(`--metric must be neuronim or taylor; got ${JSON.stringify(metric)}`);
+      }
       const backend = await useBackend(backendChoice);
-      const net = await loadNet(values.model);
+      const builtIn = (DEFAULT_MODEL_NAMES as readonly string[]).includes(values.model);
+      const net = builtIn
+        ? await loadDefaultNet(values.model as DefaultModelName)
+        : await loadNet(values.model);
       try {
-        const data = await loadDataset(values.data, { split: "test", limit: images ?? 2000 });
+        const data = builtIn
+          ? await defaultData(values.model as DefaultModelName, "test", images ?? 2000)
+          : await loadDataset(values.data, { split: "test", limit: images ?? 2000 });
         const layers = values.layers?.split(",").map((s) => s.trim()) ??
           convLayers(net).map((l) => l.name);
         const evaluation = await evaluate(net, data);
-        const stats = await neuronStats(net, data, {
-          layers,
-          onProgress: terminalProgress("neuron statistics"),
-        });
-        const ranked = rankNeurons(stats);
         console.log(
           `${net.name} on ${data.name} (${backend.name}): accuracy ${
             fixed(100 * evaluation.accuracy, 2)
-          } %`,
+          } % on ${data.shape[0]} images`,
         );
-        console.log(formatTable(
-          ["rank", "layer", "unit", "score", "mean act"],
-          ranked.slice(0, top).map((
-            n,
-            i,
-          ) => [i + 1, n.layer, n.unit, fixed(n.score, 3), fixed(n.meanActivation, 3)]),
-        ));
         const out = values.out ?? "out/rank";
-        await Deno.mkdir(out, { recursive: true });
-        await Deno.writeTextFile(
-          `${out}/ranking.json`,
-          JSON.stringify({ evaluation, ranked }, null, 1),
-        );
-        console.log(`Ranking written to ${out}/ranking.json`);
+        if (metric === "taylor") {
+          const stats = await neuronStats(net, data, {
+            layers,
+            onProgress: terminalProgress("neuron statistics"),
+          });
+          const ranked = rankByTaylor(stats);
+          console.log(formatTable(
+            ["rank", "layer", "unit", "Taylor (layer-normalised)", "mean act"],
+            ranked.slice(0, top).map((
+              n,
+              i,
+            ) => [i + 1, n.layer, n.unit, fixed(n.score, 3), fixed(n.meanActivation, 3)]),
+          ));
+          await saveReport(out, "ranking", { evaluation, metric, ranked }, [
+            await show.neuronStats(stats, { metric: "taylor", display: false }),
+          ]);
+        } else {
+          const results = await neuronsReport(net, data, {
+            layers,
+            ...(values.steps ? { steps: positiveInt(values.steps, "--steps") } : {}),
+            onProgress: (step) => terminalProgress(step),
+          });
+          console.log(formatNeuronsReport(results.report, top));
+          await saveReport(out, "ranking", { evaluation, ...results.report }, [
+            await show.explorer(results.im, {
+              title: `${net.name}: LayerIM per layer, NeuronIM per neuron`,
+              top: results.profiles.top,
+              histograms: results.profiles.histograms,
+              data: results.images,
+              display: false,
+            }),
+          ]);
+        }
       } finally {
         disposeNet(net);
       }
@@ -308,6 +354,74 @@ async function main(argv: string[]): Promise<void> {
       }
       return;
     }
+    case "prune": {
+      const backend = await useBackend(backendChoice);
+      const names = values.model ? [values.model] : [...DEFAULT_MODEL_NAMES];
+      const widgets: WidgetHandle[] = [];
+      const reports = [];
+      for (const name of names) {
+        if (!(DEFAULT_MODEL_NAMES as readonly string[]).includes(name)) {
+          throw new UsageError(
+            `prune runs on ${DEFAULT_MODEL_NAMES.join(" or ")}; got --model ${name}`,
+          );
+        }
+        const model = name as DefaultModelName;
+        const net = await loadDefaultNet(model);
+        try {
+          const started = performance.now();
+          const layers = values.layers?.split(",").map((l) => l.trim()) ??
+            [PRUNED_LAYER[model]];
+          // Rankings are computed on training images, accuracy measured on test images.
+          const rankingSet = await defaultData(model, "train", 2000);
+          const test = await defaultData(model, "test", images ?? 2000);
+          const im = await neuronIM(net, rankingSet, {
+            layers,
+            ...(values.steps
+              ? { featureViz: { steps: positiveInt(values.steps, "--steps") } }
+              : {}),
+            onProgress: terminalProgress(`NeuronIM ${model}`),
+          });
+          const scores = Object.fromEntries(
+            im.layers.map((l) => {
+              const byUnit = new Float64Array(l.neurons.length);
+              for (const n of l.neurons) byUnit[n.unit] = n.score;
+              return [l.layer, byUnit];
+            }),
+          );
+          const report = await pruningCurves(net, test, {
+            layers,
+            scores,
+            rankingSet,
+            repeats: 10,
+            onProgress: terminalProgress(`pruning ${model}`),
+          });
+          console.log(
+            `\nPruning ${model} (${layers.join(", ")}): ${test.shape[0]} test images, rankings ` +
+              `from ${rankingSet.shape[0]} training images, ${backend.name}, ${
+                fixed((performance.now() - started) / 1000, 0)
+              } s`,
+          );
+          console.log(formatPruning(report));
+          reports.push({
+            model,
+            layers,
+            neuronIM: layerIM(im),
+            report,
+            comparison: comparePruning(report),
+          });
+          widgets.push(
+            await show.pruning(report, {
+              title: `${model}: pruning ${layers.join(", ")}`,
+              display: false,
+            }),
+          );
+        } finally {
+          disposeNet(net);
+        }
+      }
+      await saveReport(values.out ?? "out/prune", "prune_report", reports, widgets);
+      return;
+    }
     case "dissect": {
       const backend = await useBackend(backendChoice);
       const t = performance.now();
@@ -336,10 +450,16 @@ async function main(argv: string[]): Promise<void> {
     default:
       throw new UsageError(
         `Unknown command "${command}"; expected demo, train, rank, maps, evaluate, probe, ` +
-          `dissect or help`,
+          `prune, dissect or help`,
       );
   }
 }
+
+/** The layer each default model's pruning experiment prunes unless --layers says otherwise. */
+const PRUNED_LAYER: Record<DefaultModelName, string> = {
+  "mnist-cnn": "block2_conv2",
+  "scenes-cnn": "conv3",
+};
 
 /**
  * Writes a command's results as JSON (typed arrays as plain arrays) and, when
@@ -355,7 +475,11 @@ async function saveReport(
   const plain = (_: string, v: unknown) =>
     ArrayBuffer.isView(v) ? Array.from(v as Float32Array) : v;
   await Deno.writeTextFile(`${out}/${name}.json`, JSON.stringify(results, plain, 1));
-  if (widgets.length > 0) await exportHtml(`${out}/${name}.html`, widgets, { title: name });
+  if (widgets.length > 0) {
+    await exportHtml(`${out}/${name}.html`, widgets, {
+      title: `neurolens — ${name.replace("_", " ")}`,
+    });
+  }
   console.log(`\nReport written to ${out}/${name}.json${widgets.length ? " and .html" : ""}`);
 }
 

@@ -12,7 +12,7 @@
  * const data = await nl.datasets.mnist({ split: "test", limit: 64 });
  * const { accuracy } = await nl.evaluate(net, data);
  * const stats = await nl.neuronStats(net, data, { layers: ["block3_conv1"] });
- * const ranked = nl.rankNeurons(stats);
+ * const ranked = nl.rankByTaylor(stats);
  * if (!(accuracy > 0.9 && ranked.length === 64)) throw new Error("example failed");
  * nl.disposeNet(net);
  * ```
@@ -70,8 +70,37 @@ export {
   mergeNeuronStats,
   neuronStats,
   type NeuronStatsOptions,
+  rankByTaylor,
+  type TaylorRankedNeuron,
 } from "./engine/neurons/activation_stats.ts";
-export { type RankedNeuron, rankNeurons } from "./engine/report/demo.ts";
+export {
+  featureVizOf,
+  layerIM,
+  type LayerIMRow,
+  type LayerIMStats,
+  layerIMStats,
+  type LayerNeuronIM,
+  neuronIM,
+  type NeuronIMOptions,
+  type NeuronIMResult,
+  type NeuronRecord,
+  rankByNeuronIM,
+} from "./engine/neurons/neuron_im.ts";
+export * from "./engine/neurons/shap_image.ts";
+export * from "./engine/neurons/similarity.ts";
+export * from "./engine/neurons/top_k.ts";
+export * from "./engine/neurons/receptive_field.ts";
+export * from "./engine/neurons/histogram.ts";
+export * from "./engine/featureviz/mod.ts";
+export * from "./engine/prune/mod.ts";
+export {
+  formatNeuronsReport,
+  type NeuronsReport,
+  neuronsReport,
+  type NeuronsReportOptions,
+  type NeuronsResults,
+  rankNeurons,
+} from "./engine/report/neurons_report.ts";
 export { mnistCnn, scenesCnn } from "./engine/train/architectures.ts";
 export {
   type EpochCallback,

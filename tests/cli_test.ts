@@ -30,7 +30,7 @@ Deno.test("cli: bad flags, commands and values are usage errors (exit 2), not st
   assert.equal(command.code, 2);
   assert.match(
     command.stderr,
-    /Unknown command "dance"; expected demo, train, rank, maps, evaluate, probe or help/,
+    /Unknown command "dance"; expected demo, train, rank, maps, evaluate, probe, prune, dissect or help/,
   );
   const backend = await cli("demo", "--backend", "tpu");
   assert.equal(backend.code, 2);
@@ -49,5 +49,32 @@ Deno.test("cli rank: a missing model file is a clear error naming it", async () 
   assert.match(r.stderr, /Cannot read .*no\/such\/model\.json/);
   const missing = await cli("rank");
   assert.equal(missing.code, 2);
-  assert.match(missing.stderr, /rank needs --model/);
+  assert.match(missing.stderr, /rank needs --model: mnist-cnn, scenes-cnn or a path/);
+  const metric = await cli("rank", "--model", "mnist-cnn", "--metric", "vibes");
+  assert.equal(metric.code, 2);
+  assert.match(metric.stderr, /--metric must be neuronim or taylor; got "vibes"/);
+  const prune = await cli("prune", "--model", "resnet-1000");
+  assert.equal(prune.code, 2);
+  assert.match(prune.stderr, /prune runs on mnist-cnn or scenes-cnn; got --model resnet-1000/);
+});
+
+Deno.test("cli rank: NeuronIM of one layer end to end, text, JSON and an explorer page", async () => {
+  const out = await Deno.makeTempDir();
+  try {
+    const r = await cli(
+      "rank",
+      ...["--backend", "wasm", "--model", "mnist-cnn", "--layers", "block1_conv1"],
+      ...["--steps", "4", "--images", "64", "--top", "3", "--out", out],
+    );
+    assert.equal(r.code, 0, r.stderr);
+    assert.match(r.stdout, /NeuronIM of 16 neurons: 4 feature-visualisation steps/);
+    assert.match(r.stdout, /block1_conv1 +16 +0\.\d{3}/);
+    const report = JSON.parse(await Deno.readTextFile(`${out}/ranking.json`));
+    assert.equal(report.neurons.length, 16);
+    assert.ok(report.neurons.every((n: { score: number }) => Number.isFinite(n.score)));
+    const html = await Deno.readTextFile(`${out}/ranking.html`);
+    assert.match(html, /neurolens\.explorer|explorer/);
+  } finally {
+    await Deno.remove(out, { recursive: true });
+  }
 });

@@ -186,3 +186,56 @@ export function mergeNeuronStats(
     };
   });
 }
+
+/** One neuron of a {@link rankByTaylor} ranking. */
+export interface TaylorRankedNeuron {
+  layer: string;
+  unit: number;
+  /** Taylor importance divided by the L2 norm of its layer's importances. */
+  score: number;
+  taylor: number;
+  meanActivation: number;
+  activeFraction: number;
+  maxActivation: number;
+}
+
+/**
+ * Ranks every unit of every layer by layer-normalised Taylor importance
+ * (Molchanov et al. 2017, eq. 9), most important first; ties by layer, then
+ * unit. Cheap (one pass over the data), so the fallback when NeuronIM's
+ * feature visualisations are too costly.
+ *
+ * @param stats what {@link neuronStats} returned
+ * @returns every unit, most important first
+ * @example
+ * ```ts
+ * import { rankByTaylor, type LayerNeuronStats } from "./activation_stats.ts";
+ * const f = (a: number[]) => Float64Array.from(a);
+ * const stats: LayerNeuronStats[] = [{ layer: "c", units: 2, count: 1, mean: f([1, 1]),
+ *   activeFraction: f([1, 1]), max: f([1, 1]), taylor: f([0.3, 0.4]) }];
+ * const ranked = rankByTaylor(stats);
+ * if (!(ranked[0]!.unit === 1 && Math.abs(ranked[0]!.score - 0.8) < 1e-12)) throw new Error();
+ * ```
+ */
+export function rankByTaylor(stats: readonly LayerNeuronStats[]): TaylorRankedNeuron[] {
+  const ranked: TaylorRankedNeuron[] = [];
+  for (const s of stats) {
+    let sum = 0;
+    for (const t of s.taylor) sum += t * t;
+    const norm = Math.sqrt(sum) || 1;
+    for (let k = 0; k < s.units; k++) {
+      ranked.push({
+        layer: s.layer,
+        unit: k,
+        score: s.taylor[k]! / norm,
+        taylor: s.taylor[k]!,
+        meanActivation: s.mean[k]!,
+        activeFraction: s.activeFraction[k]!,
+        maxActivation: s.max[k]!,
+      });
+    }
+  }
+  return ranked.sort((a, b) =>
+    b.score - a.score || a.layer.localeCompare(b.layer) || a.unit - b.unit
+  );
+}

@@ -30,6 +30,7 @@
  * @module
  */
 import { tf } from "../deps.ts";
+import type { NeuronReduce } from "./shap_image.ts";
 import type { ImageSet } from "../data/types.ts";
 import { runNet } from "../net/executor.ts";
 import { convLayers, getConvLayer, type Net } from "../net/net.ts";
@@ -43,7 +44,7 @@ import { cropReceptiveField, type ReceptiveField, receptiveField } from "./recep
 export type NeuronImages = Pick<ImageSet, "images" | "shape" | "name">;
 
 /** How a neuron's map becomes one number per image. */
-export type NeuronReduce = "mean" | "max";
+export type { NeuronReduce };
 
 /** Options of {@link topActivating}. */
 export interface TopActivatingOptions {

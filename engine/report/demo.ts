@@ -1,101 +1,86 @@
 /**
- * The demo: the default MNIST model's test accuracy and the neurons of every
- * conv layer ranked by Taylor importance, as a plain report object and as
- * readable text.
+ * The demo: the default MNIST model's test accuracy and every neuron of every
+ * conv layer ranked by NeuronIM (how well its feature visualisation shows
+ * what drives it; METHODS.md §5), with LayerIM per layer, the check that the
+ * visualisations really maximise their neurons, and Taylor importance and
+ * activation statistics for context.
  *
  * @module
  */
 import { type BackendInfo, describeBackend } from "../backend.ts";
-import { type LayerNeuronStats, neuronStats } from "../neurons/activation_stats.ts";
+import { subset } from "../data/batching.ts";
 import { evaluate, type Evaluation } from "../net/predict.ts";
-import { convLayers, disposeNet } from "../net/net.ts";
+import { disposeNet } from "../net/net.ts";
 import { defaultData, loadDefaultNet } from "../train/default_models.ts";
+import {
+  formatNeuronsReport,
+  type NeuronsReport,
+  neuronsReport,
+  type NeuronsResults,
+} from "./neurons_report.ts";
 import type { ProgressFn } from "./progress.ts";
-import { fixed, formatTable } from "./table.ts";
+import { fixed } from "./table.ts";
 
-/** One ranked neuron. */
-export interface RankedNeuron {
-  layer: string;
-  unit: number;
-  /** Taylor importance divided by the L2 norm of its layer's importances. */
-  score: number;
-  taylor: number;
-  meanActivation: number;
-  activeFraction: number;
-  maxActivation: number;
-}
-
-/** Everything the demo computed (also written as JSON). */
-export interface DemoReport {
+/** Everything the demo computed (written as JSON; pictures go to the HTML page). */
+export interface DemoReport extends NeuronsReport {
   model: string;
   backend: string;
   adapter: string | null;
   test: Evaluation & { seconds: number };
-  statsImages: number;
-  statsSeconds: number;
-  metric: string;
-  layers: {
-    name: string;
-    units: number;
-    meanTaylor: number;
-    meanActivation: number;
-    deadUnits: number;
-  }[];
-  neurons: RankedNeuron[];
+}
+
+/** The demo's report plus what the explorer page needs. */
+export interface DemoResults extends Omit<NeuronsResults, "report"> {
+  report: DemoReport;
 }
 
 /** Options of {@link runDemo}. */
 export interface DemoOptions {
-  /** Test images used for the neuron statistics. Default: 2,000. */
+  /** Test images for the SHAP background, statistics, examples and histograms. Default: 2,000. */
   images?: number;
+  /** Feature-visualisation steps. Default: 256 (METHODS.md §5). */
+  steps?: number;
+  /** Expected-Gradients samples per SHAP image. Default: 50. */
+  samples?: number;
   /** Progress of the long steps. */
   onProgress?: (step: string) => ProgressFn;
 }
 
 /**
- * Runs the demo on `models/mnist-cnn` and the MNIST test set.
+ * Runs the demo on `models/mnist-cnn` and the MNIST test set (the
+ * maximisation check uses all 10,000 test images).
  *
  * @param backend the backend in use (for the report)
  * @param options see {@link DemoOptions}
- * @returns the report
+ * @returns the report and what the explorer page needs
  */
 export async function runDemo(
   backend: BackendInfo,
   options: DemoOptions = {},
-): Promise<DemoReport> {
+): Promise<DemoResults> {
   const net = await loadDefaultNet("mnist-cnn");
   try {
     const test = await defaultData("mnist-cnn", "test");
-    let t = performance.now();
+    const t = performance.now();
     const evaluation = await evaluate(net, test);
     const testSeconds = (performance.now() - t) / 1000;
-
     const count = Math.min(options.images ?? 2000, test.shape[0]);
-    const [, h, w, c] = test.shape;
-    const subset = {
-      ...test,
-      name: `${test.name}[0:${count}]`,
-      images: test.images.subarray(0, count * h * w * c),
-      shape: [count, h, w, c] as [number, number, number, number],
-      labels: test.labels.subarray(0, count),
-    };
-    t = performance.now();
-    const progress = options.onProgress?.("neuron statistics");
-    const stats = await neuronStats(net, subset, {
-      layers: convLayers(net).map((l) => l.name),
-      ...(progress ? { onProgress: progress } : {}),
+    const images = subset(test, Array.from({ length: count }, (_, i) => i));
+    const results = await neuronsReport(net, images, {
+      checkData: test,
+      ...(options.steps !== undefined ? { steps: options.steps } : {}),
+      ...(options.samples !== undefined ? { samples: options.samples } : {}),
+      ...(options.onProgress ? { onProgress: options.onProgress } : {}),
     });
-    const statsSeconds = (performance.now() - t) / 1000;
     return {
-      model: "models/mnist-cnn",
-      backend: backend.name,
-      adapter: backend.adapter ? backend.adapter.description : null,
-      test: { ...evaluation, seconds: testSeconds },
-      statsImages: count,
-      statsSeconds,
-      metric: "Taylor importance |mean(A·∂L/∂A)| (Molchanov et al. 2017), L2-normalised per layer",
-      layers: stats.map(summariseLayer),
-      neurons: rankNeurons(stats),
+      ...results,
+      report: {
+        model: "models/mnist-cnn",
+        backend: backend.name,
+        adapter: backend.adapter ? backend.adapter.description : null,
+        test: { ...evaluation, seconds: testSeconds },
+        ...results.report,
+      },
     };
   } finally {
     disposeNet(net);
@@ -103,87 +88,20 @@ export async function runDemo(
 }
 
 /**
- * Ranks every unit of every layer by layer-normalised Taylor importance
- * (Molchanov et al. 2017, eq. 9), most important first.
- */
-export function rankNeurons(stats: readonly LayerNeuronStats[]): RankedNeuron[] {
-  const ranked: RankedNeuron[] = [];
-  for (const s of stats) {
-    const norm = Math.hypot(...s.taylor) || 1;
-    for (let k = 0; k < s.units; k++) {
-      ranked.push({
-        layer: s.layer,
-        unit: k,
-        score: s.taylor[k]! / norm,
-        taylor: s.taylor[k]!,
-        meanActivation: s.mean[k]!,
-        activeFraction: s.activeFraction[k]!,
-        maxActivation: s.max[k]!,
-      });
-    }
-  }
-  return ranked.sort((a, b) =>
-    b.score - a.score || a.layer.localeCompare(b.layer) || a.unit - b.unit
-  );
-}
-
-function summariseLayer(s: LayerNeuronStats): DemoReport["layers"][number] {
-  const mean = (a: Float64Array) => a.reduce((x, y) => x + y, 0) / a.length;
-  return {
-    name: s.layer,
-    units: s.units,
-    meanTaylor: mean(s.taylor),
-    meanActivation: mean(s.mean),
-    deadUnits: s.max.filter((m) => m <= 0).length,
-  };
-}
-
-/**
- * The report as text: accuracy, a per-layer table, and the top and bottom
- * neurons.
+ * The demo report as text: backend, accuracy, then the neuron ranking.
  *
  * @param report what {@link runDemo} returned
- * @param top how many neurons to list at each end. Default: 15.
+ * @param backend the backend in use
+ * @param top how many neurons to list at the top. Default: 15.
+ * @returns the text
  */
 export function formatDemo(report: DemoReport, backend: BackendInfo, top = 15): string {
-  const pct = (v: number) => `${fixed(100 * v, 2)} %`;
-  const neuronRows = (list: RankedNeuron[], offset: number) =>
-    list.map((n, i) => [
-      offset + i + 1,
-      n.layer,
-      n.unit,
-      fixed(n.score, 3),
-      n.taylor.toExponential(2),
-      fixed(n.meanActivation, 3),
-      pct(n.activeFraction),
-    ]);
-  const header = ["rank", "layer", "unit", "score", "Taylor", "mean act", "active"];
-  const all = report.neurons;
   return [
     `neurolens demo: ${report.model} on MNIST`,
     describeBackend(backend),
     "",
-    `Test accuracy: ${pct(report.test.accuracy)} on ${report.test.count} images ` +
+    `Test accuracy: ${fixed(100 * report.test.accuracy, 2)} % on ${report.test.count} images ` +
     `(loss ${fixed(report.test.loss, 4)}, ${fixed(report.test.seconds, 1)} s)`,
-    `Neuron statistics: ${report.statsImages} test images, forward + backward, ` +
-    `${fixed(report.statsSeconds, 1)} s`,
-    `Ranking metric: ${report.metric}`,
-    "",
-    formatTable(
-      ["layer", "units", "mean Taylor", "mean act", "dead units"],
-      report.layers.map((l) => [
-        l.name,
-        l.units,
-        l.meanTaylor.toExponential(2),
-        fixed(l.meanActivation, 3),
-        l.deadUnits,
-      ]),
-    ),
-    "",
-    `Most important ${top} of ${all.length} neurons`,
-    formatTable(header, neuronRows(all.slice(0, top), 0)),
-    "",
-    `Least important ${Math.min(5, all.length)}`,
-    formatTable(header, neuronRows(all.slice(-5), all.length - Math.min(5, all.length))),
+    formatNeuronsReport(report, top),
   ].join("\n");
 }

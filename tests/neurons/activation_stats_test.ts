@@ -2,8 +2,11 @@ import assert from "node:assert/strict";
 import { useBackend } from "../../engine/backend.ts";
 import { tf, tfl } from "../../engine/deps.ts";
 import { wrapModel } from "../../engine/net/net.ts";
-import { mergeNeuronStats, neuronStats } from "../../engine/neurons/activation_stats.ts";
-import { rankNeurons } from "../../engine/report/demo.ts";
+import {
+  mergeNeuronStats,
+  neuronStats,
+  rankByTaylor,
+} from "../../engine/neurons/activation_stats.ts";
 import type { ImageSet } from "../../engine/data/types.ts";
 import { vggLike } from "../_nets.ts";
 
@@ -89,7 +92,7 @@ Deno.test("statistics of the whole set equal the merge of its halves; no tensors
       );
     }
   }
-  const ranked = rankNeurons(whole);
+  const ranked = rankByTaylor(whole);
   assert.equal(ranked.length, 4 + 6);
   for (let i = 1; i < ranked.length; i++) assert.ok(ranked[i - 1]!.score >= ranked[i]!.score);
   model.dispose();

@@ -1,0 +1,350 @@
+/**
+ * Robustness transforms for feature visualisation (Olah et al. 2017; Lucid's
+ * `standard_transforms`: pad 12, jitter 8, random scale 1 + (i − 5)/50 for
+ * i = 0..10, random rotation −10°…10° with extra weight on 0°, jitter 4, at
+ * 224 px), scaled to the input size.
+ *
+ * Pixel amounts scale by side / 224, rounded, and at least 1 px where Lucid's
+ * amount is non-zero; scales and angles are relative and stay as they are:
+ *
+ * | side | pad | jitter | final jitter |
+ * |------|-----|--------|--------------|
+ * | 28   | 2   | 1      | 1            |
+ * | 64   | 3   | 2      | 1            |
+ * | 224  | 12  | 8      | 4            |
+ *
+ * Our models take a fixed input size, whereas Lucid feeds the (larger)
+ * transformed image as it is. So the whole chain is one affine resampling
+ * per image, onto the input's H×W grid: the output shows Lucid's final
+ * canvas, (side + 2·pad − jitter − finalJitter) px, shrunk to the side
+ * (28 px: 28/30), shifted by both jitters, scaled and rotated about the
+ * centre; points outside the image read the pad value 0.5. Bilinear
+ * interpolation, pixel centres at i + ½ (`alignCorners: false`).
+ *
+ * Each image draws its own transform from its own seeded generator. The
+ * resampling gathers each output pixel's 2×2 neighbourhood with JS-computed
+ * indices and weights; its gradient scatters them back (`scatterND`),
+ * because the gather gradient's `UnsortedSegmentSum` is not a WASM kernel.
+ *
+ * @example
+ * ```ts
+ * import { tf } from "../deps.ts";
+ * import { applyTransforms, disposePlan, samplingPlan, transformSettings } from "./transforms.ts";
+ * const x = tf.randomUniform([2, 8, 8, 1]) as tf.Tensor4D;
+ * const none = { dy: 0, dx: 0, scale: 1, degrees: 0 };
+ * const plan = samplingPlan([2, 8, 8, 1], [none, none], transformSettings(8, false));
+ * const y = applyTransforms(x, plan);
+ * if (y.shape.join() !== "2,8,8,1") throw new Error("example failed");
+ * tf.dispose([x, y]);
+ * disposePlan(plan);
+ * ```
+ *
+ * @module
+ */
+import { tf } from "../deps.ts";
+import type { Rng } from "../random.ts";
+
+/** The amounts of every robustness transform (in input pixels and degrees). */
+export interface TransformSettings {
+  /** Constant border added around the image, px. */
+  pad: number;
+  /** First random shift: an integer offset in 0…jitter, px. */
+  jitter: number;
+  /** Random scale factors, one drawn uniformly per image and step. */
+  scales: readonly number[];
+  /** Random angles in degrees, one drawn uniformly per image and step. */
+  degrees: readonly number[];
+  /** Second random shift after scale and rotation: 0…finalJitter, px. */
+  finalJitter: number;
+  /** Value of the pixels outside the image. */
+  padValue: number;
+}
+
+/** Lucid's scale list: 1 + (i − 5)/50, i = 0..10. */
+export const LUCID_SCALES: readonly number[] = Array.from(
+  { length: 11 },
+  (_, i) => 1 + (i - 5) / 50,
+);
+/** Lucid's angle list: −10…10 degrees, plus five more zeros. */
+export const LUCID_DEGREES: readonly number[] = [
+  ...Array.from({ length: 21 }, (_, i) => i - 10),
+  0,
+  0,
+  0,
+  0,
+  0,
+];
+
+/**
+ * Lucid's transform amounts scaled to an image side (table in the module doc),
+ * or all-identity amounts when `enabled` is false.
+ *
+ * @param side the larger side of the input, px
+ * @param enabled false gives the identity (pad 0, jitter 0, scale 1, angle 0)
+ * @returns the settings
+ * @example
+ * ```ts
+ * import { transformSettings } from "./transforms.ts";
+ * const s = transformSettings(28);
+ * if (s.pad !== 2 || s.jitter !== 1 || s.finalJitter !== 1) throw new Error("example failed");
+ * ```
+ */
+export function transformSettings(side: number, enabled = true): TransformSettings {
+  if (!enabled) {
+    return { pad: 0, jitter: 0, scales: [1], degrees: [0], finalJitter: 0, padValue: 0.5 };
+  }
+  const px = (v: number) => Math.max(1, Math.round((v * side) / 224));
+  return {
+    pad: px(12),
+    jitter: px(8),
+    scales: LUCID_SCALES,
+    degrees: LUCID_DEGREES,
+    finalJitter: px(4),
+    padValue: 0.5,
+  };
+}
+
+/** One image's drawn transform. */
+export interface TransformDraw {
+  /** Total shift down, px (both jitters, centred). */
+  dy: number;
+  /** Total shift right, px. */
+  dx: number;
+  /** Scale factor (> 1 enlarges). */
+  scale: number;
+  /** Rotation, degrees. */
+  degrees: number;
+}
+
+/**
+ * Draws one transform per generator (one generator per image).
+ *
+ * @param rngs one seeded generator per image
+ * @param settings the amounts
+ * @returns one draw per image
+ * @example
+ * ```ts
+ * import { createRng } from "../random.ts";
+ * import { drawTransforms, transformSettings } from "./transforms.ts";
+ * const d = drawTransforms([createRng(1)], transformSettings(28));
+ * if (d.length !== 1 || Math.abs(d[0]!.degrees) > 10) throw new Error("example failed");
+ * ```
+ */
+export function drawTransforms(
+  rngs: readonly Rng[],
+  settings: TransformSettings,
+): TransformDraw[] {
+  const { jitter, finalJitter, scales, degrees } = settings;
+  return rngs.map((rng) => {
+    // Lucid's jitter is a random crop: offset 0…d, i.e. a shift of −d/2…d/2.
+    const dy = rng.int(jitter + 1) - jitter / 2 + rng.int(finalJitter + 1) - finalJitter / 2;
+    const dx = rng.int(jitter + 1) - jitter / 2 + rng.int(finalJitter + 1) - finalJitter / 2;
+    const scale = scales[rng.int(scales.length)]!;
+    const deg = degrees[rng.int(degrees.length)]!;
+    return { dy, dx, scale, degrees: deg };
+  });
+}
+
+/** The bilinear resampling of a batch: one 2×2 block of neighbours per output pixel. */
+export interface SamplingPlan {
+  /**
+   * [P, 1] int32, P = N·H·W: for each output pixel, the row of its 2×2
+   * neighbour block in the [N·(H+1)·(W+1), C·4] block table.
+   */
+  blocks: tf.Tensor2D;
+  /** [P, C·4] bilinear weights of the 4 taps (0 for taps outside the image), per channel. */
+  weights: tf.Tensor2D;
+  /** [P, C]: padValue · (weight of the taps outside the image). */
+  bias: tf.Tensor2D;
+  /**
+   * [C·4, C] 0/1 matrix summing each channel's 4 taps, and its transpose (for
+   * the gradient; owned by the plan because gradients run after the forward
+   * pass's tidy has ended).
+   */
+  sum: tf.Tensor2D;
+  /** The transpose of `sum`. */
+  sumT: tf.Tensor2D;
+  /** [N, H, W, C]. */
+  shape: [number, number, number, number];
+}
+
+/**
+ * Computes the bilinear sampling of each image's affine transform (in JS:
+ * a few multiplications per pixel, no tensors until the end).
+ *
+ * @param shape [N, H, W, C] of the images to transform
+ * @param draws one transform per image (N)
+ * @param settings pad and jitters (for the canvas zoom) and the pad value
+ * @returns the plan; the caller disposes it with {@link disposePlan}
+ * @throws {RangeError} when the number of draws is not N
+ * @example
+ * ```ts
+ * import { disposePlan, samplingPlan, transformSettings } from "./transforms.ts";
+ * const p = samplingPlan([1, 4, 4, 1], [{ dy: 0, dx: 0, scale: 1, degrees: 0 }], transformSettings(4, false));
+ * if (p.blocks.shape[0] !== 16) throw new Error("example failed");
+ * disposePlan(p);
+ * ```
+ */
+export function samplingPlan(
+  shape: readonly [number, number, number, number],
+  draws: readonly TransformDraw[],
+  settings: TransformSettings,
+): SamplingPlan {
+  const [n, h, w, c] = shape;
+  if (draws.length !== n) {
+    throw new RangeError(`samplingPlan needs one draw per image (${n}), got ${draws.length}`);
+  }
+  const p = n * h * w;
+  const blocks = new Int32Array(p);
+  const weights = new Float32Array(p * c * 4);
+  const bias = new Float32Array(p * c);
+  const extra = 2 * settings.pad - settings.jitter - settings.finalJitter;
+  // Lucid's final canvas is `side + extra` px; showing it at `side` px shrinks it.
+  const zy = (h + extra) / h, zx = (w + extra) / w;
+  const cy = h / 2, cx = w / 2;
+  const pad = settings.padValue;
+  for (let b = 0; b < n; b++) {
+    const d = draws[b]!;
+    const a = (d.degrees * Math.PI) / 180;
+    const cos = Math.cos(a) / d.scale, sin = Math.sin(a) / d.scale;
+    for (let i = 0; i < h; i++) {
+      // Output pixel centre relative to the centre, in Lucid-canvas pixels.
+      const oy = (i + 0.5 - cy) * zy;
+      for (let j = 0; j < w; j++) {
+        const ox = (j + 0.5 - cx) * zx;
+        // Inverse rotation and scale, then the shifts, then back to indices.
+        const y = cos * oy - sin * ox + cy + d.dy - 0.5;
+        const x = sin * oy + cos * ox + cx + d.dx - 0.5;
+        let y0 = Math.floor(y), x0 = Math.floor(x);
+        const fy = y - y0, fx = x - x0;
+        let t0 = (1 - fy) * (1 - fx), t1 = (1 - fy) * fx, t2 = fy * (1 - fx), t3 = fy * fx;
+        let outside = 0;
+        if (y0 < 0 || y0 >= h - 1 || x0 < 0 || x0 >= w - 1) {
+          // Taps outside the image weigh 0 and add the pad value instead.
+          const top = y0 < 0 || y0 >= h, bottom = y0 + 1 < 0 || y0 + 1 >= h;
+          const left = x0 < 0 || x0 >= w, right = x0 + 1 < 0 || x0 + 1 >= w;
+          if (top || left) (outside += t0), (t0 = 0);
+          if (top || right) (outside += t1), (t1 = 0);
+          if (bottom || left) (outside += t2), (t2 = 0);
+          if (bottom || right) (outside += t3), (t3 = 0);
+          // The block table starts one pixel above and left of the image.
+          y0 = Math.min(Math.max(y0, -1), h - 1);
+          x0 = Math.min(Math.max(x0, -1), w - 1);
+        }
+        const q = (b * h + i) * w + j;
+        blocks[q] = (b * (h + 1) + y0 + 1) * (w + 1) + x0 + 1;
+        for (let ch = 0; ch < c; ch++) {
+          const base = (q * c + ch) * 4;
+          weights[base] = t0;
+          weights[base + 1] = t1;
+          weights[base + 2] = t2;
+          weights[base + 3] = t3;
+          bias[q * c + ch] = outside * pad;
+        }
+      }
+    }
+  }
+  return {
+    blocks: tf.tensor2d(blocks, [p, 1], "int32"),
+    weights: tf.tensor2d(weights, [p, c * 4]),
+    bias: tf.tensor2d(bias, [p, c]),
+    ...tapSums(c),
+    shape: [n, h, w, c],
+  };
+}
+
+/**
+ * Frees the tensors of a {@link SamplingPlan}.
+ *
+ * @param plan from {@link samplingPlan}
+ * @example
+ * ```ts
+ * import { disposePlan, samplingPlan, transformSettings } from "./transforms.ts";
+ * disposePlan(samplingPlan([1, 2, 2, 1], [{ dy: 0, dx: 0, scale: 1, degrees: 0 }], transformSettings(2, false)));
+ * ```
+ */
+export function disposePlan(plan: SamplingPlan): void {
+  tf.dispose([plan.blocks, plan.weights, plan.bias, plan.sum, plan.sumT]);
+}
+
+/**
+ * Resamples a batch of images with a {@link SamplingPlan}; differentiable with
+ * respect to the images on every backend.
+ *
+ * Why blocks: WASM's `GatherV2` copies element by element (≈ 100 ms for
+ * 3 M values), `GatherNd` moves whole rows; one row holding a pixel's whole
+ * 2×2 neighbourhood (C·4 values, built by a 2×2 convolution with a 0/1
+ * kernel) makes one row per output pixel. The gather's gradient is a `scatterND` (tfjs registers
+ * none for `GatherNd`, and the `GatherV2` one needs `UnsortedSegmentSum`,
+ * which WASM lacks).
+ *
+ * @param images [N, H, W, C], matching the plan
+ * @param plan from {@link samplingPlan}
+ * @returns [N, H, W, C] transformed images
+ * @throws {RangeError} when the images do not match the plan
+ * @example
+ * ```ts
+ * import { tf } from "../deps.ts";
+ * import { applyTransforms, disposePlan, samplingPlan, transformSettings } from "./transforms.ts";
+ * const x = tf.ones([1, 4, 4, 1]) as tf.Tensor4D;
+ * const plan = samplingPlan([1, 4, 4, 1], [{ dy: 0, dx: 0, scale: 1, degrees: 0 }], transformSettings(4, false));
+ * const y = await applyTransforms(x, plan).data();
+ * if (!y.every((v) => v === 1)) throw new Error("example failed");
+ * disposePlan(plan);
+ * ```
+ */
+export function applyTransforms(images: tf.Tensor4D, plan: SamplingPlan): tf.Tensor4D {
+  const [n, h, w, c] = images.shape;
+  if (images.shape.join() !== plan.shape.join()) {
+    throw new RangeError(
+      `images [${images.shape}] do not match the sampling plan [${plan.shape}]`,
+    );
+  }
+  const rows = n * (h + 1) * (w + 1);
+  const { blocks, weights, bias } = plan;
+  const pick = tf.customGrad((table) => ({
+    value: tf.gatherND(table as tf.Tensor, blocks),
+    gradFunc: (dy) => tf.scatterND(blocks, dy as tf.Tensor, [rows, c * 4]),
+  }));
+  return tf.tidy(() => {
+    // [N, H+1, W+1, C·4]: the taps (y0, x0), (y0, x0+1), (y0+1, x0), (y0+1, x0+1)
+    // of every block, by one 2×2 convolution with a 0/1 kernel over the image
+    // padded by one pixel: on WASM, slices and inner-axis concats of a
+    // batch cost 10–50× more than this convolution and its input gradient.
+    const taps = tf.conv2d(images, blockKernel(c), 1, [[0, 0], [1, 1], [1, 1], [0, 0]]);
+    const picked = tf.mul(pick(tf.reshape(taps, [rows, c * 4])) as tf.Tensor, weights); // [P, C·4]
+    // Summing the 4 taps as a matmul with a 0/1 matrix: WASM's Sum over a
+    // short last axis and its broadcasting gradient are ~5× slower.
+    const { sum, sumT } = plan;
+    const sampled = tf.add(constRightMul(picked as tf.Tensor2D, sum, sumT), bias);
+    return tf.reshape(sampled, [n, h, w, c]);
+  });
+}
+
+/** [C·4, C] (entry [4·ch + t, ch] = 1) and its transpose. */
+function tapSums(c: number): { sum: tf.Tensor2D; sumT: tf.Tensor2D } {
+  const m = new Float32Array(c * 4 * c);
+  for (let ch = 0; ch < c; ch++) for (let t = 0; t < 4; t++) m[(ch * 4 + t) * c + ch] = 1;
+  return tf.tidy(() => {
+    const sum = tf.tensor2d(m, [c * 4, c]);
+    return { sum, sumT: tf.transpose(sum) };
+  });
+}
+
+/** x·b for a constant b, whose gradient multiplies by the given bᵀ (no slow `transposeB` matmul). */
+function constRightMul(x: tf.Tensor2D, b: tf.Tensor2D, bT: tf.Tensor2D): tf.Tensor2D {
+  const f = tf.customGrad((v) => ({
+    value: tf.matMul(v as tf.Tensor2D, b),
+    gradFunc: (dy) => tf.matMul(dy as tf.Tensor2D, bT),
+  }));
+  return f(x) as tf.Tensor2D;
+}
+
+/** [2, 2, C, C·4] kernel copying tap t = 2·dy + dx of channel ch to output channel 4·ch + t. */
+function blockKernel(c: number): tf.Tensor4D {
+  const k = new Float32Array(4 * c * c * 4);
+  for (let t = 0; t < 4; t++) {
+    for (let ch = 0; ch < c; ch++) k[(t * c + ch) * c * 4 + ch * 4 + t] = 1;
+  }
+  return tf.tensor4d(k, [2, 2, c, c * 4]);
+}

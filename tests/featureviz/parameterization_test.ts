@@ -1,0 +1,162 @@
+import assert from "node:assert/strict";
+import { useBackend } from "../../engine/backend.ts";
+import { tf } from "../../engine/deps.ts";
+import {
+  createImageParam,
+  disposeBasis,
+  irfft2d,
+  irfft2dBasis,
+} from "../../engine/featureviz/parameterization.ts";
+import { createRng } from "../../engine/random.ts";
+
+await useBackend("wasm", { quiet: true });
+
+/** numpy's irfft2 in float64: Re of the full inverse DFT of the Hermitian completion. */
+function directIrfft2(re: number[][], im: number[][], h: number, w: number): number[][] {
+  const fw = Math.floor(w / 2) + 1;
+  const full = (ky: number, kx: number): [number, number] => {
+    if (kx < fw) return [re[ky]![kx]!, im[ky]![kx]!];
+    const my = (h - ky) % h, mx = w - kx;
+    return [re[my]![mx]!, -im[my]![mx]!];
+  };
+  const out: number[][] = [];
+  for (let y = 0; y < h; y++) {
+    const row: number[] = [];
+    for (let x = 0; x < w; x++) {
+      let s = 0;
+      for (let ky = 0; ky < h; ky++) {
+        for (let kx = 0; kx < w; kx++) {
+          const [a, b] = full(ky, kx);
+          const phi = 2 * Math.PI * (ky * y / h + kx * x / w);
+          s += a * Math.cos(phi) - b * Math.sin(phi);
+        }
+      }
+      row.push(s / (h * w));
+    }
+    out.push(row);
+  }
+  return out;
+}
+
+for (const [h, w] of [[4, 6], [5, 5], [3, 8]] as const) {
+  Deno.test(`irfft2d matches a float64 inverse DFT (${h}×${w}, 2 images)`, async () => {
+    const fw = Math.floor(w / 2) + 1, b = 2;
+    const rng = createRng(h * 10 + w);
+    // spectrum[part][y][img][x]
+    const spec = Array.from(
+      { length: 2 },
+      () =>
+        Array.from(
+          { length: h },
+          () => Array.from({ length: b }, () => Array.from({ length: fw }, () => rng.normal())),
+        ),
+    );
+    const before = tf.memory().numTensors;
+    const s = tf.tensor5d(spec.flat(3), [2, h, b, fw, 1]);
+    const y = irfft2d(s, [h, w]);
+    assert.deepEqual(y.shape, [b, h, w, 1]);
+    const got = await y.data();
+    tf.dispose([s, y]);
+    assert.equal(tf.memory().numTensors, before);
+    for (let i = 0; i < b; i++) {
+      const re = spec[0]!.map((row) => row[i]!);
+      const im = spec[1]!.map((row) => row[i]!);
+      const want = directIrfft2(re, im, h, w);
+      for (let yy = 0; yy < h; yy++) {
+        for (let xx = 0; xx < w; xx++) {
+          const g = got[(i * h + yy) * w + xx]!;
+          assert.ok(
+            Math.abs(g - want[yy]![xx]!) < 1e-5,
+            `img ${i} (${yy},${xx}): ${g} vs ${want[yy]![xx]}`,
+          );
+        }
+      }
+    }
+  });
+}
+
+Deno.test("irfft2d of one cosine coefficient: a hand-worked wave", async () => {
+  // X[0,1] = 4 on a 2×4 image: x[y,x] = 2·4·cos(2πx/4)/8 = cos(πx/2) → 1, 0, −1, 0.
+  const s = tf.tensor5d([0, 4, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0], [2, 2, 1, 3, 1]);
+  const y = irfft2d(s, [2, 4]);
+  const v = Array.from(await y.data());
+  tf.dispose([s, y]);
+  const want = [1, 0, -1, 0, 1, 0, -1, 0];
+  v.forEach((x, i) => assert.ok(Math.abs(x - want[i]!) < 1e-6, `${i}: ${x}`));
+});
+
+Deno.test("irfft2d rejects a spectrum of the wrong size", () => {
+  const s = tf.zeros([2, 4, 1, 4, 1]) as tf.Tensor5D;
+  assert.throws(
+    () => irfft2d(s, [4, 4]),
+    (e) => e instanceof RangeError && /\[2, 4, B, 3, C\]/.test(e.message),
+  );
+  s.dispose();
+});
+
+Deno.test("colour mixing folded into the basis equals mixing the pixels afterwards", async () => {
+  const [h, w, c, b] = [4, 5, 3, 2];
+  const fw = 3;
+  const mix = Float32Array.from([0.5, -1, 0.25, 2, 0, 1, -0.5, 0.75, 1.5]);
+  const s = tf.randomNormal([2, h, b, fw, c], 0, 1, "float32", 9) as tf.Tensor5D;
+  const basis = irfft2dBasis(h, w, { channels: c, color: mix });
+  const mixed = irfft2d(s, [h, w], basis);
+  const after = tf.tidy(() =>
+    tf.reshape(tf.matMul(tf.reshape(irfft2d(s, [h, w]), [-1, c]), tf.tensor2d(mix, [c, c])), [
+      b,
+      h,
+      w,
+      c,
+    ])
+  );
+  const [m, a] = [await mixed.data(), await after.data()];
+  m.forEach((v, i) => assert.ok(Math.abs(v - a[i]!) < 1e-5, `${i}: ${v} vs ${a[i]}`));
+  assert.throws(() => irfft2dBasis(h, w, { channels: 2, color: mix }), /2×2/);
+  tf.dispose([s, mixed, after]);
+  disposeBasis(basis);
+});
+
+for (const parameterization of ["fourier", "pixel"] as const) {
+  Deno.test(`${parameterization} images: shape, range, seeded, no leaks`, async () => {
+    const before = tf.memory().numTensors;
+    const render = async (seeds: number[], c: number) => {
+      const p = createImageParam([2, 6, 8, c], { parameterization, seeds });
+      const x = p.render();
+      assert.deepEqual(x.shape, [2, 6, 8, c]);
+      const v = await x.data();
+      x.dispose();
+      p.dispose();
+      return v;
+    };
+    for (const c of [1, 3]) {
+      const a = await render([1, 2], c), b = await render([1, 2], c), d = await render([3, 2], c);
+      assert.ok(a.every((v) => v > 0 && v < 1));
+      assert.deepEqual(a, b);
+      const per = 6 * 8 * c;
+      assert.notDeepEqual(a.subarray(0, per), d.subarray(0, per));
+      // Image 1 has the same seed in both calls: its pixels do not depend on image 0.
+      assert.deepEqual(a.subarray(per), d.subarray(per));
+    }
+    assert.equal(tf.memory().numTensors, before);
+  });
+}
+
+Deno.test("the fourier parameterisation is differentiable and gradients reach the spectrum", async () => {
+  const p = createImageParam([1, 4, 4, 3], { seeds: [0] });
+  const g = tf.grad(() => tf.sum(p.render()))(p.variable);
+  assert.deepEqual(g.shape, p.variable.shape);
+  const v = await g.data();
+  assert.ok(v.some((x) => Math.abs(x) > 1e-6));
+  g.dispose();
+  p.dispose();
+});
+
+Deno.test("bad parameterisation options: clear errors", () => {
+  assert.throws(() => createImageParam([1, 4, 4, 0]), RangeError);
+  assert.throws(() => createImageParam([2, 4, 4, 1], { seeds: [1] }), /one seed per image/);
+  assert.throws(
+    // deno-lint-ignore no-explicit-any
+    () => createImageParam([1, 4, 4, 1], { parameterization: "wavelet" as any }),
+    (e) => e instanceof TypeError && /fourier, pixel/.test(e.message),
+  );
+});

@@ -1,0 +1,145 @@
+import assert from "node:assert/strict";
+import { useBackend } from "../../engine/backend.ts";
+import { tf } from "../../engine/deps.ts";
+import {
+  applyTransforms,
+  disposePlan,
+  drawTransforms,
+  LUCID_DEGREES,
+  LUCID_SCALES,
+  samplingPlan,
+  type TransformDraw,
+  transformSettings,
+} from "../../engine/featureviz/transforms.ts";
+import { createRng } from "../../engine/random.ts";
+
+await useBackend("wasm", { quiet: true });
+
+const NONE: TransformDraw = { dy: 0, dx: 0, scale: 1, degrees: 0 };
+const IDENTITY = transformSettings(1, false);
+
+function resample(x: tf.Tensor4D, draws: TransformDraw[], settings = IDENTITY): tf.Tensor4D {
+  const plan = samplingPlan(x.shape, draws, settings);
+  try {
+    return applyTransforms(x, plan);
+  } finally {
+    disposePlan(plan);
+  }
+}
+
+Deno.test("Lucid's amounts scaled to 28, 64 and 224 px", () => {
+  const pick = (s: ReturnType<typeof transformSettings>) => [s.pad, s.jitter, s.finalJitter];
+  assert.deepEqual(pick(transformSettings(28)), [2, 1, 1]);
+  assert.deepEqual(pick(transformSettings(64)), [3, 2, 1]);
+  assert.deepEqual(pick(transformSettings(224)), [12, 8, 4]);
+  assert.deepEqual(LUCID_SCALES.map((s) => Math.round(s * 100)), [
+    90,
+    92,
+    94,
+    96,
+    98,
+    100,
+    102,
+    104,
+    106,
+    108,
+    110,
+  ]);
+  assert.equal(LUCID_DEGREES.length, 26);
+  assert.equal(Math.min(...LUCID_DEGREES), -10);
+  assert.equal(Math.max(...LUCID_DEGREES), 10);
+});
+
+Deno.test("all amounts zero: the transform is exactly the identity", async () => {
+  const before = tf.memory().numTensors;
+  const x = tf.randomUniform([3, 5, 7, 3], 0, 1, "float32", 1) as tf.Tensor4D;
+  const y = resample(x, [NONE, NONE, NONE]);
+  assert.deepEqual(y.shape, x.shape);
+  assert.deepEqual(await y.data(), await x.data());
+  tf.dispose([x, y]);
+  assert.equal(tf.memory().numTensors, before);
+});
+
+Deno.test("hand-worked shift and 180° rotation; outside reads the pad value", async () => {
+  const x = tf.tensor4d([1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16], [1, 4, 4, 1]);
+  const shifted = await resample(x, [{ ...NONE, dx: 1 }]).data();
+  assert.deepEqual(Array.from(shifted), [
+    2,
+    3,
+    4,
+    0.5,
+    6,
+    7,
+    8,
+    0.5,
+    10,
+    11,
+    12,
+    0.5,
+    14,
+    15,
+    16,
+    0.5,
+  ]);
+  const half = await resample(x, [{ ...NONE, dy: 0.5 }]).data();
+  assert.deepEqual(Array.from(half).slice(0, 4), [3, 4, 5, 6]);
+  const rotated = Array.from(await resample(x, [{ ...NONE, degrees: 180 }]).data());
+  rotated.forEach((v, i) => assert.ok(Math.abs(v - (16 - i)) < 1e-5, `${i}: ${v}`));
+  x.dispose();
+});
+
+Deno.test("random transforms keep the shape, stay in range, and are seeded per image", async () => {
+  const settings = transformSettings(28);
+  const x = tf.randomUniform([4, 28, 28, 1], 0, 1, "float32", 2) as tf.Tensor4D;
+  const run = async (seed: number) => {
+    const draws = drawTransforms([0, 1, 2, 3].map((i) => createRng(seed + i)), settings);
+    const y = resample(x, draws, settings);
+    assert.deepEqual(y.shape, [4, 28, 28, 1]);
+    const v = await y.data();
+    y.dispose();
+    return v;
+  };
+  const a = await run(10), b = await run(10), c = await run(20);
+  assert.deepEqual(a, b);
+  assert.notDeepEqual(a, c);
+  assert.ok(a.every((v) => v >= 0 && v <= 1));
+  for (const d of drawTransforms([createRng(5), createRng(6)], settings)) {
+    assert.ok(Math.abs(d.dy) <= 1 && Math.abs(d.dx) <= 1);
+    assert.ok(LUCID_SCALES.includes(d.scale) && LUCID_DEGREES.includes(d.degrees));
+  }
+  x.dispose();
+});
+
+Deno.test("the gradient is the adjoint of the resampling (scatter back, pad row dropped)", async () => {
+  const settings = transformSettings(12);
+  const draws = drawTransforms([createRng(1), createRng(2)], settings);
+  const plan = samplingPlan([2, 12, 12, 3], draws, settings);
+  const x = tf.randomUniform([2, 12, 12, 3], 0, 1, "float32", 3) as tf.Tensor4D;
+  const g = tf.randomNormal([2, 12, 12, 3], 0, 1, "float32", 4);
+  const before = tf.memory().numTensors;
+  const grad = tf.grad((t: tf.Tensor) =>
+    tf.sum(tf.mul(applyTransforms(t as tf.Tensor4D, plan), g))
+  )(x);
+  assert.equal(tf.memory().numTensors, before + 1);
+  // T(x) = A·x + b (b from the pad value): ⟨T(x) − T(0), g⟩ = ⟨x, Aᵀg⟩.
+  const lhs = tf.tidy(() =>
+    tf.sum(tf.mul(tf.sub(applyTransforms(x, plan), applyTransforms(tf.zerosLike(x), plan)), g))
+  );
+  const rhs = tf.sum(tf.mul(x, grad));
+  const [l, r] = [(await lhs.data())[0]!, (await rhs.data())[0]!];
+  assert.ok(Math.abs(l - r) < 1e-3 * Math.max(1, Math.abs(l)), `${l} vs ${r}`);
+  tf.dispose([x, g, grad, lhs, rhs]);
+  disposePlan(plan);
+});
+
+Deno.test("images that do not match the plan: RangeError", () => {
+  const plan = samplingPlan([1, 4, 4, 1], [NONE], IDENTITY);
+  const x = tf.zeros([2, 4, 4, 1]) as tf.Tensor4D;
+  assert.throws(
+    () => applyTransforms(x, plan),
+    (e) => e instanceof RangeError && /sampling plan/.test(e.message),
+  );
+  x.dispose();
+  disposePlan(plan);
+  assert.throws(() => samplingPlan([2, 4, 4, 1], [NONE], IDENTITY), /one draw per image/);
+});

@@ -1,11 +1,13 @@
 /**
- * `BatchMatMul` with `transposeA` on the WASM backend, made fast.
+ * `BatchMatMul` with `transposeA` or `transposeB` on the WASM backend, made fast.
  *
- * The stock WASM kernel handles `transposeA` with a strided inner loop that
- * runs about 4× slower than transposing A first and multiplying (RECIPES.md,
- * measured). Dense layers hit it in every backward pass (dW = xᵀ·dy). This
- * wrapper transposes A with the `Transpose` kernel and calls the original
- * kernel without the flag; everything else goes straight through.
+ * The stock WASM kernel runs XNNPACK only for untransposed operands; a
+ * transpose flag sends it to a strided generic loop: about 4× slower than
+ * transposing A first and multiplying (RECIPES.md, measured), and about 5×
+ * for B (a [64,128]·[576,128]ᵀ product: 7.1 ms against 1.5 ms). Dense layers
+ * hit both in every backward pass (dW = xᵀ·dy, dx = dy·Wᵀ). This wrapper
+ * transposes the flagged operands with the `Transpose` kernel and calls the
+ * original kernel without the flags; everything else goes straight through.
  *
  * @module
  */
@@ -23,28 +25,33 @@ export function registerWasmBatchMatMul(): void {
   const transpose = tf.getKernel("Transpose", "wasm");
   if (registered || !original || !transpose) return;
   registered = true;
-  const kernelFunc: tf.KernelFunc = (args) => {
-    const attrs = args.attrs as unknown as tf.BatchMatMulAttrs;
-    if (!attrs.transposeA) return original.kernelFunc(args);
-    const a = args.inputs.a as tf.TensorInfo;
-    const perm = a.shape.map((_, i) => i);
+  /** The operand with its last two axes swapped, as a new buffer. */
+  const swapped = (x: tf.TensorInfo, backend: object): tf.TensorInfo => {
+    const perm = x.shape.map((_, i) => i);
     [perm[perm.length - 2], perm[perm.length - 1]] = [
       perm[perm.length - 1]!,
       perm[perm.length - 2]!,
     ];
-    const at = transpose.kernelFunc({
-      inputs: { x: a },
-      backend: args.backend,
-      attrs: { perm },
-    }) as tf.TensorInfo;
+    return transpose.kernelFunc({ inputs: { x }, backend, attrs: { perm } }) as tf.TensorInfo;
+  };
+  const kernelFunc: tf.KernelFunc = (args) => {
+    const attrs = args.attrs as unknown as tf.BatchMatMulAttrs;
+    if (!attrs.transposeA && !attrs.transposeB) return original.kernelFunc(args);
+    const a = args.inputs.a as tf.TensorInfo;
+    const b = args.inputs.b as tf.TensorInfo;
+    const temps: tf.TensorInfo[] = [];
     try {
+      const at = attrs.transposeA ? swapped(a, args.backend) : a;
+      if (at !== a) temps.push(at);
+      const bt = attrs.transposeB ? swapped(b, args.backend) : b;
+      if (bt !== b) temps.push(bt);
       return original.kernelFunc({
-        inputs: { ...args.inputs, a: at },
+        inputs: { ...args.inputs, a: at, b: bt },
         backend: args.backend,
-        attrs: { ...attrs, transposeA: false } as unknown as tf.NamedAttrMap,
+        attrs: { ...attrs, transposeA: false, transposeB: false } as unknown as tf.NamedAttrMap,
       });
     } finally {
-      (args.backend as unknown as DisposingBackend).disposeData(at.dataId);
+      for (const t of temps) (args.backend as unknown as DisposingBackend).disposeData(t.dataId);
     }
   };
   tf.unregisterKernel("BatchMatMul", "wasm");

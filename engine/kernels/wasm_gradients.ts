@@ -13,10 +13,15 @@
  * - Input gradients are forward convolutions (XNNPACK) of dy with the filter
  *   rotated 180°. A stride s > 1 is split into s×s phases, each a stride-1
  *   conv with every s-th tap, so no FLOPs go to inserted zeros.
- * - The dense filter gradient is one matmul per group of filter taps:
- *   [taps·Cin, P] · [P, Cout]. Its left operand is copied straight out of the
- *   WASM heap: with x padded, split into stride phases and laid out channels
- *   first, every (tap, channel) row is one contiguous run.
+ * - The dense filter gradient is, per filter tap and chunk of images, one
+ *   matmul [Cin, P] · [P, Cout] of two zero-copy views into the WASM heap:
+ *   with x padded, split into stride phases and laid out channels first, a
+ *   tap's rows are a window of x at a fixed offset and uniform stride, so no
+ *   im2col is built (an im2col of a 3×3 conv is 9× the size of x, and copying
+ *   it cost about as much as the matmul). dy, the operand XNNPACK packs, is
+ *   packed once per chunk, and chunks keep it in the L2 cache. With fewer
+ *   than 8 input channels a per-tap matmul would have too few rows, so the
+ *   taps are stacked into one small im2col over dy's own grid instead.
  * - The depthwise filter gradient is a dot product per (tap, channel) over the
  *   same runs, in JavaScript: a batched matmul with one small matrix per
  *   channel would take WASM's slow non-XNNPACK path.
@@ -59,19 +64,46 @@ interface ConvAttrs {
 
 /** The part of tfjs-backend-wasm's `BackendWasm` these kernels use beyond `KernelBackend`. */
 interface WasmBackend {
-  makeOutput(shape: number[], dtype: "float32"): Info;
+  makeOutput(shape: number[], dtype: "float32", memoryOffset?: number): Info;
   typedArrayFromHeap(info: Info): Float32Array;
   disposeData(dataId: tf.DataId): boolean;
+  dataIdMap: {
+    get(dataId: tf.DataId): { id: number; memoryOffset: number } | undefined;
+    delete(dataId: tf.DataId): boolean;
+  };
+  wasm: { tfjs: { disposeData(id: number): void } };
 }
 
 const BACKEND = "wasm";
 
+/** Floats of dy per image chunk of the filter gradient; see {@link filterChunks}. */
+let CHUNK_FLOATS = 1 << 17;
+
+/** Input channels below which the filter gradient stacks its taps; see {@link conv2DBackpropFilter}. */
+const STACK_BELOW_CHANNELS = 8;
+
 /**
- * Floats in one matmul operand built by the filter gradient; more taps are
- * split into several matmuls, so that large layers do not exhaust WASM's
- * 32-bit heap.
+ * Sets how many floats of dy one image chunk of the WASM filter gradient may
+ * hold (default 2^17, measured best on the default models); for measurements
+ * and tests.
+ *
+ * @param floats the new budget, ≥ 1; a chunk always holds at least one image
+ * @returns the previous budget, to restore it
+ * @example
+ * ```ts
+ * import { setFilterChunkFloats } from "./wasm_gradients.ts";
+ * const old = setFilterChunkFloats(1); // one image per chunk
+ * setFilterChunkFloats(old);
+ * ```
  */
-const OPERAND_BUDGET = 1 << 24;
+export function setFilterChunkFloats(floats: number): number {
+  if (!(Number.isFinite(floats) && floats >= 1)) {
+    throw new RangeError(`setFilterChunkFloats: floats must be a number ≥ 1, got ${floats}`);
+  }
+  const old = CHUNK_FLOATS;
+  CHUNK_FLOATS = floats;
+  return old;
+}
 
 /**
  * Runs WASM kernels on `TensorInfo`s and remembers their outputs, so that a
@@ -80,10 +112,14 @@ const OPERAND_BUDGET = 1 << 24;
 class Kernels {
   readonly #backend: WasmBackend;
   readonly #temps = new Set<Info>();
+  readonly #views = new Set<Info>();
 
   constructor(backend: unknown) {
     const b = backend as Partial<WasmBackend>;
-    if (typeof b.makeOutput !== "function" || typeof b.typedArrayFromHeap !== "function") {
+    if (
+      typeof b.makeOutput !== "function" || typeof b.typedArrayFromHeap !== "function" ||
+      b.dataIdMap === undefined || typeof b.wasm?.tfjs?.disposeData !== "function"
+    ) {
       throw new TypeError(
         "The WASM gradient kernels ran on a backend that is not tfjs-backend-wasm",
       );
@@ -119,17 +155,49 @@ class Kernels {
     return this.#backend.typedArrayFromHeap(info);
   }
 
+  /**
+   * A tensor of `shape` over `base`'s buffer from float `offset` on, without
+   * a copy, so that a matmul can read a shifted window of a larger buffer.
+   * It must not outlive `base`; {@link release} unregisters it without
+   * freeing the memory, which `base` owns.
+   */
+  view(base: Info, offset: number, shape: number[]): Info {
+    const entry = this.#backend.dataIdMap.get(base.dataId);
+    const size = shape.reduce((a, b) => a * b, 1);
+    const available = base.shape.reduce((a, b) => a * b, 1);
+    if (entry === undefined || offset < 0 || offset + size > available) {
+      throw new RangeError(
+        `A view of [${shape}] at ${offset} does not fit a buffer of ${available} floats`,
+      );
+    }
+    const info = this.#backend.makeOutput(shape, "float32", entry.memoryOffset + 4 * offset);
+    this.#views.add(info);
+    return info;
+  }
+
   /** Frees one intermediate early, to keep the peak memory of a loop low. */
   free(info: Info): void {
-    if (this.#temps.delete(info)) this.#backend.disposeData(info.dataId);
+    if (this.#views.delete(info)) this.#unregister(info);
+    else if (this.#temps.delete(info)) this.#backend.disposeData(info.dataId);
   }
 
   /** Frees every intermediate except `keep` (the kernel's output). */
   release(keep: Info | undefined): void {
+    // Views first: their bases own the memory.
+    for (const info of this.#views) this.#unregister(info);
+    this.#views.clear();
     for (const info of this.#temps) {
       if (info !== keep) this.#backend.disposeData(info.dataId);
     }
     this.#temps.clear();
+  }
+
+  /** Forgets a view: C++ drops its id (and any XNNPACK operator cached for it); no free. */
+  #unregister(info: Info): void {
+    const entry = this.#backend.dataIdMap.get(info.dataId);
+    if (entry === undefined) return;
+    this.#backend.wasm.tfjs.disposeData(entry.id);
+    this.#backend.dataIdMap.delete(info.dataId);
   }
 
   reshape(x: Info, shape: number[]): Info {
@@ -460,6 +528,157 @@ function conv2DBackpropInput({ inputs, backend, attrs }: Parameters<tf.KernelFun
   });
 }
 
+/**
+ * x and dy laid out for the dense filter gradient. The images are split into
+ * `chunks` equal groups; x is padded as the forward conv saw it, split into
+ * stride phases and stored [sH, sW, chunks, C, n/chunks, Ha, Wb], then one
+ * zero plane. dy is padded to the same Ha×Wb grid, [N·Ha·Wb, dy channels],
+ * zero past the output. Then, for chunk b and filter tap (i, j), the `rows`
+ * floats of each channel from `xStart(b, i, j)` on, one channel every `rows`
+ * floats, line up with rows b·rows… of dy: dW[i, j] is a [C, rows]·[rows, Co]
+ * matmul of two views, with no im2col copy. A run that passes the end of its
+ * channel meets zero dy rows; the zero plane keeps the last one in bounds.
+ * (So an Inf or NaN in x can reach a neighbouring channel's gradient through
+ * 0·Inf; such an x makes the loss non-finite anyway.)
+ */
+interface FilterGrid {
+  x: Info;
+  /** dy on the grid, padded on first use (the stacked path reads dy's own grid). */
+  dy(): Info;
+  chunks: number;
+  rows: number;
+  /** The grid's rows and columns per image (per stride phase). */
+  height: number;
+  width: number;
+  xStart(chunk: number, i: number, j: number): number;
+}
+
+function filterGrid(k: Kernels, x: Info, dy: Info, c: ConvInfo, chunks: number): FilterGrid {
+  const { strideHeight: sh, strideWidth: sw, dilationHeight: dh, dilationWidth: dw } = c;
+  const [n, h, w, ch] = c.inShape;
+  const ha = Math.ceil(((c.outHeight - 1) * sh + (c.filterHeight - 1) * dh + 1) / sh);
+  const wb = Math.ceil(((c.outWidth - 1) * sw + (c.filterWidth - 1) * dw + 1) / sw);
+  const per = n / chunks;
+  const top = c.padInfo.top;
+  const left = c.padInfo.left;
+  // Channels first within each chunk; a no-op for one channel.
+  const channelsFirst = (t: Info, pixels: number): Info =>
+    ch === 1 ? t : k.transpose(k.reshape(t, [chunks, pixels, ch]), [0, 2, 1]);
+  let xt: Info;
+  if (sh === 1 && sw === 1) {
+    // Transpose the unpadded x, then pad space and append the zero plane in one PadV2.
+    xt = k.pad(k.reshape(channelsFirst(x, per * h * w), [chunks * ch * per, h, w]), [
+      [0, 1],
+      [top, ha - top - h],
+      [left, wb - left - w],
+    ]);
+  } else {
+    const padded = k.pad(x, [
+      [0, 0],
+      [top, ha * sh - top - h],
+      [left, wb * sw - left - w],
+      [0, 0],
+    ]);
+    const t = channelsFirst(padded, per * ha * sh * wb * sw);
+    // Two rank-4 transposes in all: WASM's rank-5 and rank-6 ones are ~50× slower.
+    const phases = k.transpose(k.reshape(t, [chunks * ch * per * ha, sh, wb, sw]), [1, 3, 0, 2]);
+    xt = k.pad(k.reshape(phases, [sh * sw * chunks * ch * per, ha, wb]), [[0, 1], [0, 0], [0, 0]]);
+  }
+  let grid: Info | undefined;
+  const rows = per * ha * wb;
+  return {
+    x: xt,
+    dy() {
+      grid ??= k.reshape(
+        k.pad(dy, [[0, 0], [0, ha - c.outHeight], [0, wb - c.outWidth], [0, 0]]),
+        [n * ha * wb, dy.shape[3] as number],
+      );
+      return grid;
+    },
+    chunks,
+    rows,
+    height: ha,
+    width: wb,
+    xStart(chunk, i, j) {
+      const r = i * dh;
+      const q = j * dw;
+      const phase = (r % sh) * sw + (q % sw);
+      return (phase * chunks + chunk) * ch * rows + Math.floor(r / sh) * wb + Math.floor(q / sw);
+    },
+  };
+}
+
+/**
+ * Image chunks for the filter gradient: the most images whose dy rows fit
+ * {@link CHUNK_FLOATS}, as a divisor of the batch. XNNPACK packs dy (the
+ * matmul's right operand) once per chunk and streams it again for every few
+ * rows of the left one, so a chunk that stays in the L2 cache runs faster
+ * than one matmul over the whole batch.
+ */
+function filterChunks(c: ConvInfo, co: number): number {
+  const n = c.batchSize;
+  const perImage = Math.ceil(
+    ((c.outHeight - 1) * c.strideHeight + (c.filterHeight - 1) *
+        c.dilationHeight +
+      1) / c.strideHeight,
+  ) *
+    Math.ceil(
+      ((c.outWidth - 1) * c.strideWidth + (c.filterWidth - 1) * c.dilationWidth + 1) /
+        c.strideWidth,
+    ) * co;
+  for (let per = n; per > 1; per--) {
+    if (n % per === 0 && per * perImage <= CHUNK_FLOATS) return n / per;
+  }
+  return n;
+}
+
+function matMul(k: Kernels, a: Info, b: Info): Info {
+  return k.run("BatchMatMul", { a, b }, { transposeA: false, transposeB: false });
+}
+
+/**
+ * The filter gradient for few input channels, where a matmul per tap would
+ * have a handful of rows and stream dy once per tap: per image chunk, the
+ * taps' rows are stacked into one [taps·C, positions] im2col (small, as C is)
+ * over dy's own grid, so dy needs no padding and is streamed once.
+ */
+function stackedTaps(
+  k: Kernels,
+  g: FilterGrid,
+  dy: Info,
+  c: ConvInfo,
+  add: (product: Info, at: number) => void,
+): void {
+  const { filterHeight: kh, filterWidth: kw, outHeight: oh, outWidth: ow } = c;
+  const [, , , ci] = c.inShape;
+  const co = dy.shape[3] as number;
+  const per = c.batchSize / g.chunks;
+  const positions = per * oh * ow;
+  const cols = k.output([kh * kw * ci, positions]);
+  for (let b = 0; b < g.chunks; b++) {
+    const src = k.heap(g.x);
+    const dst = k.heap(cols);
+    let to = 0;
+    for (let i = 0; i < kh; i++) {
+      for (let j = 0; j < kw; j++) {
+        for (let ch = 0; ch < ci; ch++) {
+          const start = g.xStart(b, i, j) + ch * g.rows;
+          for (let image = 0; image < per; image++) {
+            for (let y = 0; y < oh; y++) {
+              const from = start + (image * g.height + y) * g.width;
+              dst.set(src.subarray(from, from + ow), to);
+              to += ow;
+            }
+          }
+        }
+      }
+    }
+    const dyRows = k.view(dy, b * positions * co, [positions, co]);
+    add(matMul(k, cols, dyRows), 0);
+    k.free(dyRows);
+  }
+}
+
 function conv2DBackpropFilter({ inputs, backend, attrs }: Parameters<tf.KernelFunc>[0]): Info {
   const name = "Conv2DBackpropFilter";
   const { x, dy } = inputs as { x: Info; dy: Info };
@@ -467,37 +686,33 @@ function conv2DBackpropFilter({ inputs, backend, attrs }: Parameters<tf.KernelFu
   const c = convInfo(name, shape4(x, "x", name), a.filterShape, a, false, dy.shape);
   const [kh, kw, ci, co] = a.filterShape;
   return withKernels(backend, (k) => {
-    const g = phaseGrid(k, x, dy, c);
-    // The matmul's right operand, kept across tap groups so XNNPACK packs it once.
-    const dyRows = k.output([g.length, co]);
-    k.heap(dyRows).set(k.heap(g.dy).subarray(0, g.length * co));
-    const taps: Array<[number, number]> = [];
-    for (let i = 0; i < kh; i++) for (let j = 0; j < kw; j++) taps.push([i, j]);
-    const perGroup = Math.max(1, Math.floor(OPERAND_BUDGET / (ci * g.length)));
-    const groups: Info[] = [];
-    for (let start = 0; start < taps.length; start += perGroup) {
-      const group = taps.slice(start, start + perGroup);
-      const cols = k.output([group.length * ci, g.length]);
-      const src = k.heap(g.x);
-      const dst = k.heap(cols);
-      let at = 0;
-      for (const [i, j] of group) {
-        for (let ch = 0; ch < ci; ch++) {
-          const from = g.start(i, j, ch);
-          dst.set(src.subarray(from, from + g.length), at);
-          at += g.length;
-        }
-      }
-      const product = k.run("BatchMatMul", { a: cols, b: dyRows }, {
-        transposeA: false,
-        transposeB: false,
-      });
-      k.free(cols);
-      groups.push(k.reshape(product, [group.length * ci, co]));
+    const g = filterGrid(k, x, dy, c, filterChunks(c, co));
+    // Partial sums over chunks, in doubles like the CPU backend's accumulators.
+    const sums = new Float64Array(kh * kw * ci * co);
+    const add = (product: Info, at: number) => {
+      const values = k.heap(product);
+      for (let t = 0; t < values.length; t++) sums[at + t]! += values[t]!;
       k.free(product);
+    };
+    if (ci < STACK_BELOW_CHANNELS) {
+      stackedTaps(k, g, dy, c, add);
+    } else {
+      for (let b = 0; b < g.chunks; b++) {
+        // One view of dy for all taps, so XNNPACK packs it once per chunk.
+        const dyRows = k.view(g.dy(), b * g.rows * co, [g.rows, co]);
+        for (let i = 0; i < kh; i++) {
+          for (let j = 0; j < kw; j++) {
+            const xRows = k.view(g.x, g.xStart(b, i, j), [ci, g.rows]);
+            add(matMul(k, xRows, dyRows), (i * kw + j) * ci * co);
+            k.free(xRows);
+          }
+        }
+        k.free(dyRows);
+      }
     }
-    const stacked = groups.length === 1 ? groups[0] as Info : k.run("Concat", groups, { axis: 0 });
-    return k.reshape(stacked, [kh, kw, ci, co]);
+    const dw = k.output([kh, kw, ci, co]);
+    k.heap(dw).set(sums);
+    return dw;
   });
 }
 

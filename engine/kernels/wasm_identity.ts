@@ -30,3 +30,29 @@ export function registerWasmIdentity(): void {
     },
   });
 }
+
+let castRegistered = false;
+
+/**
+ * Wraps the WASM `Cast` kernel so that a cast to the input's own dtype shares
+ * the buffer instead of copying it (the stock kernel always copies; tfjs
+ * casts float32 tensors to float32 in losses and gradients). Other casts go
+ * to the stock kernel. Idempotent.
+ */
+export function registerWasmCast(): void {
+  const original = tf.getKernel("Cast", "wasm");
+  if (castRegistered || !original) return;
+  castRegistered = true;
+  tf.unregisterKernel("Cast", "wasm");
+  tf.registerKernel({
+    kernelName: "Cast",
+    backendName: "wasm",
+    kernelFunc: (args) => {
+      const x = args.inputs.x as tf.TensorInfo;
+      const { dtype } = args.attrs as unknown as tf.CastAttrs;
+      if (dtype !== x.dtype) return original.kernelFunc(args);
+      (args.backend as unknown as { incRef(dataId: object): void }).incRef(x.dataId);
+      return { dataId: x.dataId, shape: x.shape, dtype: x.dtype };
+    },
+  });
+}

@@ -48,13 +48,22 @@ const maxPoolGrad: tf.KernelFunc = ({ inputs, backend, attrs }) => {
   );
   const out = heap.makeOutput([...input.shape], "float32");
   const dx = heap.typedArrayFromHeap(out);
-  dx.fill(0);
   const x = heap.typedArrayFromHeap(input);
   const dy = heap.typedArrayFromHeap(dyInfo);
   const { batchSize, inHeight, inWidth, inChannels: c, outHeight, outWidth } = info;
   const { strideHeight, strideWidth, effectiveFilterHeight: fh, effectiveFilterWidth: fw } = info;
   const top = info.padInfo.top;
   const left = info.padInfo.left;
+  if (
+    fh === 2 && fw === 2 && strideHeight === 2 && strideWidth === 2 && top === 0 && left === 0 &&
+    outHeight * 2 <= inHeight && outWidth * 2 <= inWidth
+  ) {
+    // The windows write every cell they cover; only a last odd row or column needs zeros.
+    if (outHeight * 2 < inHeight || outWidth * 2 < inWidth) dx.fill(0);
+    pool2x2(dx, x, dy, batchSize, inHeight, inWidth, c, outHeight, outWidth);
+    return out;
+  }
+  dx.fill(0);
   // Channels innermost: memory is read in order (NHWC), which is what makes
   // this loop fast. Window positions in row-major order with a strict ">"
   // keep the first maximum, as the CPU backend does.
@@ -95,3 +104,65 @@ const maxPoolGrad: tf.KernelFunc = ({ inputs, backend, attrs }) => {
   }
   return out;
 };
+
+/**
+ * The common 2×2, stride-2, unpadded case (what VGG-style nets use): the
+ * windows do not overlap and hold four values, so the first maximum is found
+ * with four comparisons in registers instead of per-channel scratch arrays,
+ * and every covered cell of `dx` is written (the gradient or 0), so only
+ * cells outside all windows need zeroing beforehand.
+ */
+function pool2x2(
+  dx: Float32Array,
+  x: Float32Array,
+  dy: Float32Array,
+  batchSize: number,
+  inHeight: number,
+  inWidth: number,
+  c: number,
+  outHeight: number,
+  outWidth: number,
+): void {
+  const rowStride = inWidth * c;
+  let d = 0;
+  for (let b = 0; b < batchSize; b++) {
+    for (let oy = 0; oy < outHeight; oy++) {
+      const row = (b * inHeight + 2 * oy) * rowStride;
+      for (let ox = 0; ox < outWidth; ox++) {
+        const p0 = row + 2 * ox * c;
+        const p1 = p0 + c;
+        const p2 = p0 + rowStride;
+        const p3 = p2 + c;
+        for (let ch = 0; ch < c; ch++, d++) {
+          // Row-major window order and a strict ">" from −∞ keep the first
+          // maximum and skip NaNs, as the CPU backend does.
+          let best = -Infinity;
+          let at = -1;
+          const v0 = x[p0 + ch]!;
+          if (v0 > best) {
+            best = v0;
+            at = p0 + ch;
+          }
+          const v1 = x[p1 + ch]!;
+          if (v1 > best) {
+            best = v1;
+            at = p1 + ch;
+          }
+          const v2 = x[p2 + ch]!;
+          if (v2 > best) {
+            best = v2;
+            at = p2 + ch;
+          }
+          const v3 = x[p3 + ch]!;
+          if (v3 > best) at = p3 + ch;
+          // Every cell of the window is written, so dx needs no zero-fill pass.
+          const g = dy[d]!;
+          dx[p0 + ch] = at === p0 + ch ? g : 0;
+          dx[p1 + ch] = at === p1 + ch ? g : 0;
+          dx[p2 + ch] = at === p2 + ch ? g : 0;
+          dx[p3 + ch] = at === p3 + ch ? g : 0;
+        }
+      }
+    }
+  }
+}

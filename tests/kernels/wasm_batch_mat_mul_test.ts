@@ -7,6 +7,10 @@ const CASES: { a: number[]; b: number[]; ta: boolean; tb: boolean }[] = [
   { a: [5, 3], b: [4, 5], ta: true, tb: true },
   { a: [2, 6, 3], b: [2, 6, 7], ta: true, tb: false },
   { a: [3, 5], b: [5, 4], ta: false, tb: false },
+  { a: [3, 5], b: [4, 5], ta: false, tb: true },
+  { a: [2, 6, 3], b: [2, 7, 3], ta: false, tb: true },
+  // Broadcast batch: one B for both A matrices.
+  { a: [2, 3, 6], b: [1, 4, 6], ta: false, tb: true },
 ];
 
 function products(): tf.Tensor[] {
@@ -22,7 +26,7 @@ function products(): tf.Tensor[] {
   );
 }
 
-Deno.test("matMul with transposeA on WASM (transposed first) equals the CPU backend", async () => {
+Deno.test("matMul with transposeA/transposeB on WASM (transposed first) equals the CPU backend", async () => {
   await useBackend("cpu", { quiet: true });
   const reference = products();
   const expected = await Promise.all(reference.map((t) => t.data()));
@@ -41,4 +45,18 @@ Deno.test("matMul with transposeA on WASM (transposed first) equals the CPU back
   }
   tf.dispose(got);
   assert.equal(tf.memory().numTensors, before);
+});
+
+Deno.test("the dense layer's input gradient dy·Wᵀ on WASM leaks no buffers", async () => {
+  const dy = tf.ones([2, 3]);
+  const w = tf.tensor2d([[1, 2, 3], [4, 5, 6]]); // [2, 3]: dx = dy·Wᵀ = [[6, 15], [6, 15]]
+  try {
+    const buffers = tf.backend().numDataIds();
+    const dx = tf.matMul(dy, w, false, true);
+    assert.deepEqual(Array.from(await dx.data()), [6, 15, 6, 15]);
+    dx.dispose();
+    assert.equal(tf.backend().numDataIds(), buffers);
+  } finally {
+    tf.dispose([dy, w]);
+  }
 });

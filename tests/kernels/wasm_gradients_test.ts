@@ -8,7 +8,10 @@
 import assert from "node:assert/strict";
 import { tf, tfl } from "../../engine/deps.ts";
 import { useBackend } from "../../engine/backend.ts";
-import { registerWasmGradients } from "../../engine/kernels/wasm_gradients.ts";
+import {
+  registerWasmGradients,
+  setFilterChunkFloats,
+} from "../../engine/kernels/wasm_gradients.ts";
 
 await useBackend("wasm", { quiet: true });
 
@@ -230,6 +233,43 @@ Deno.test("the WASM gradient kernels match the CPU backend's", async () => {
   assert(all.length > 100, `grid has ${all.length} cases`);
 });
 
+Deno.test("the filter gradient's per-tap views, stacked taps and image chunks match the CPU backend", async () => {
+  // 9 input channels take the path with one matmul per tap over views of x,
+  // 2 the stacked-taps one; a one-float chunk budget forces one image per chunk.
+  const grid: Case[] = [];
+  for (const x of [[3, 7, 6, 9], [3, 6, 7, 2]] as Shape4[]) {
+    for (const k of [2, 3]) {
+      for (const [stride, dilation] of [[1, 1], [2, 1], [1, 2]] as const) {
+        for (const pad of ["same", "valid", [[0, 0], [2, 1], [0, 3], [0, 0]]] as Pad[]) {
+          const c = { x, k, cout: 5, stride, dilation, pad, depthwise: false };
+          if (outShape(c)) grid.push(c);
+        }
+      }
+    }
+  }
+  const all = grid.map((c, i) => ({ c, o: operands(c, 29 * i + 3) }));
+  const refs = await onCpu(async () => {
+    const out: Host[] = [];
+    for (const { c, o } of all) {
+      const [, dw] = await gradients(c, o, dilateFilter(o.filter, c.dilation), 1);
+      out.push(undilateFilter(dw, c.dilation, c.k, c.k));
+    }
+    return out;
+  });
+  for (const budget of [1, 1 << 30]) {
+    const old = setFilterChunkFloats(budget);
+    try {
+      for (const [i, { c, o }] of all.entries()) {
+        const [, dw] = await gradients(c, o, o.filter, c.dilation);
+        assertClose(dw, refs[i] as Host, 1e-4, `${label(c)} chunk budget ${budget} dW`);
+      }
+    } finally {
+      setFilterChunkFloats(old);
+    }
+  }
+  assert(all.length >= 30, `grid has ${all.length} cases`);
+});
+
 Deno.test("a numeric pad with dimRoundingMode 'ceil' matches the CPU backend", async () => {
   const inputShape: Shape4 = [2, 9, 8, 3];
   const x = host(inputShape, 5);
@@ -382,9 +422,9 @@ function dot(a: Float32Array, b: Float32Array): { value: number; scale: number }
   return { value, scale: Math.sqrt(aa * bb) };
 }
 
-Deno.test("on a layer too large for one matmul operand, the gradients are adjoint to conv2d", async () => {
-  // 256 channels × ~67k positions exceed the 2^24-float operand budget, so the
-  // filter gradient runs one matmul per tap. Adjointness, <dW, W'> = <dy, conv(x, W')>
+Deno.test("on a large layer (image chunks, per-tap views), the gradients are adjoint to conv2d", async () => {
+  // 256 channels × ~67k positions: the filter gradient splits the batch into
+  // image chunks and runs one matmul per tap and chunk. Adjointness, <dW, W'> = <dy, conv(x, W')>
   // and <dx, x'> = <dy, conv(x', W)>, checks it without a slow CPU reference.
   const shape: Shape4 = [4, 128, 128, 256];
   const x = tf.tensor4d(host(shape, 41).values, shape);
@@ -426,19 +466,23 @@ Deno.test("on a layer too large for one matmul operand, the gradients are adjoin
 });
 
 Deno.test("repeated gradient calls leak no tensors and no WASM buffers", () => {
-  const x = tf.tensor4d(host([2, 9, 9, 4], 31).values, [2, 9, 9, 4]);
-  const w = tf.tensor4d(host([3, 3, 4, 5], 32).values, [3, 3, 4, 5]);
-  const dw = tf.tensor4d(host([3, 3, 4, 2], 33).values, [3, 3, 4, 2]);
-  // Both input-gradient paths (one phase, stride phases) and both filter gradients.
-  const loss = (a: tf.Tensor, b: tf.Tensor, c: tf.Tensor) => {
-    const [x4, w4, d4] = [a, b, c] as [tf.Tensor4D, tf.Tensor4D, tf.Tensor4D];
+  const x = tf.tensor4d(host([2, 9, 9, 8], 31).values, [2, 9, 9, 8]);
+  const w = tf.tensor4d(host([3, 3, 8, 5], 32).values, [3, 3, 8, 5]);
+  const dw = tf.tensor4d(host([3, 3, 8, 2], 33).values, [3, 3, 8, 2]);
+  const w2 = tf.tensor4d(host([3, 3, 2, 3], 34).values, [3, 3, 2, 3]);
+  // Both input-gradient paths (one phase, stride phases), both dense filter
+  // gradients (per-tap views for 8 channels, stacked taps for 2) and the depthwise one.
+  const loss = (a: tf.Tensor, b: tf.Tensor, c: tf.Tensor, e: tf.Tensor) => {
+    const [x4, w4, d4, e4] = [a, b, c, e] as [tf.Tensor4D, tf.Tensor4D, tf.Tensor4D, tf.Tensor4D];
+    const two = tf.slice(x4, [0, 0, 0, 0], [2, 9, 9, 2]);
     return tf.addN([
       tf.sum(tf.square(tf.conv2d(x4, w4, 2, "same"))),
       tf.sum(tf.square(tf.conv2d(x4, w4, 1, "valid"))),
+      tf.sum(tf.square(tf.conv2d(two, e4, 1, "same"))),
       tf.sum(tf.square(tf.depthwiseConv2d(x4, d4, 2, "same"))),
     ]) as tf.Scalar;
   };
-  const step = () => tf.dispose(tf.grads(loss)([x, w, dw]));
+  const step = () => tf.dispose(tf.grads(loss)([x, w, dw, w2]));
   try {
     step();
     const tensors = tf.memory().numTensors;
@@ -447,7 +491,7 @@ Deno.test("repeated gradient calls leak no tensors and no WASM buffers", () => {
     assert.equal(tf.memory().numTensors, tensors);
     assert.equal(tf.backend().numDataIds(), buffers);
   } finally {
-    tf.dispose([x, w, dw]);
+    tf.dispose([x, w, dw, w2]);
   }
 });
 

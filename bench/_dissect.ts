@@ -14,6 +14,11 @@
  *   otherwise RSS and heapUsed also count garbage not yet collected (the
  *   per-batch scenes), which makes them noisy.
  *
+ * - **stages**: where the time goes, per batch (medians over a few batches of
+ *   the same scenes): the forward pass capturing the layers, the quantile
+ *   sketch of all layers, and the IoU tally of all layers, with the tally at
+ *   thresholds of the 0.995 quantile (so as sparse as in `dissect`).
+ *
  * Usage: deno run -A --v8-flags=--expose-gc bench/_dissect.ts BACKEND [IMAGES=2000] [ROUNDS=1]
  *   → one JSON line on stdout.
  *
@@ -23,7 +28,15 @@ import { useBackend } from "../engine/backend.ts";
 import { tf } from "../engine/deps.ts";
 import { scenes } from "../engine/data/scenes.ts";
 import { dissect } from "../engine/dissect/dissect.ts";
-import { sceneSource } from "../engine/dissect/probe.ts";
+import { asSource, sceneSource } from "../engine/dissect/probe.ts";
+import { planTally, tallyBatch } from "../engine/dissect/tally.ts";
+import {
+  emptySketch,
+  mergeSketches,
+  sketchBatch,
+  sketchQuantiles,
+} from "../engine/stats/quantile.ts";
+import type { ConceptSet } from "../engine/data/types.ts";
 import { REPORT_PROBE_OFFSET } from "../engine/dissect/report.ts";
 import { runNet } from "../engine/net/executor.ts";
 import { convLayers, type Net } from "../engine/net/net.ts";
@@ -59,6 +72,13 @@ export interface DissectMeasure {
   imagesPerSecond: number;
   small: MemoryPeak;
   large: MemoryPeak;
+  /**
+   * Median milliseconds per batch of each stage (see the module doc), and
+   * (2·forward + sketch + tally) ÷ (2·forward): the ratio from per-batch
+   * medians, steadier than `ratio` on a shared machine (it leaves out the
+   * per-batch input checks and merges, a few percent).
+   */
+  stages: { batches: number; forward: number; sketch: number; tally: number; ratio: number };
   /** Whether a garbage collection preceded each memory sample (--v8-flags=--expose-gc). */
   gcBeforeSamples: boolean;
   /** large ÷ small for each memory measure (≤ 1.1 required). */
@@ -101,6 +121,60 @@ async function streamed(net: Net, count: number, batchSize: number): Promise<Mem
   };
 }
 
+/** Median ms per batch of the forward pass, the sketch and the tally over `batches` batches. */
+async function stages(
+  net: Net,
+  probe: ConceptSet,
+  layers: string[],
+  batchSize: number,
+  batches: number,
+): Promise<DissectMeasure["stages"]> {
+  const source = asSource(probe);
+  const count = Math.min(batches, Math.floor(probe.shape[0] / batchSize));
+  const forward = (shard: ConceptSet) =>
+    tf.tidy(() => {
+      const { output, captured } = runNet(net, tf.tensor4d(shard.images, shard.shape), {
+        capture: layers,
+        skipOutput: true,
+      });
+      output.dispose();
+      return layers.map((l) => captured[l]!);
+    });
+  // Thresholds first (as dissect's first pass), so the tally is as sparse as in dissect.
+  let sketches = layers.map(() => emptySketch(1));
+  const t = { forward: [] as number[], sketch: [] as number[], tally: [] as number[] };
+  for (let b = 0; b < count; b++) {
+    const shard = await source.load(b * batchSize, (b + 1) * batchSize);
+    let start = performance.now();
+    const acts = forward(shard);
+    t.forward.push(performance.now() - start);
+    start = performance.now();
+    const parts = [];
+    for (const a of acts) parts.push(await sketchBatch(a));
+    sketches = parts.map((p, i) => (sketches[i]!.count === 0 ? p : mergeSketches(sketches[i]!, p)));
+    t.sketch.push(performance.now() - start);
+    tf.dispose(acts);
+  }
+  const thresholds = sketches.map((s) => Float32Array.from(sketchQuantiles(s, 0.995).values));
+  const categories = [...new Set(Object.keys(probe.labelMaps).map((k) => k.split("#")[0]!))];
+  const plan = planTally(probe.concepts, categories);
+  for (let b = 0; b < count; b++) {
+    const shard = await source.load(b * batchSize, (b + 1) * batchSize);
+    const acts = forward(shard);
+    const start = performance.now();
+    await tallyBatch(
+      layers.map((layer, i) => ({ layer, activations: acts[i]!, thresholds: thresholds[i]! })),
+      shard,
+      plan,
+    );
+    t.tally.push(performance.now() - start);
+    tf.dispose(acts);
+  }
+  const median = (a: number[]) => a.sort((x, y) => x - y)[Math.floor(a.length / 2)]!;
+  const [f, sketch, tally] = [median(t.forward), median(t.sketch), median(t.tally)];
+  return { batches: count, forward: f, sketch, tally, ratio: (2 * f + sketch + tally) / (2 * f) };
+}
+
 if (import.meta.main) {
   const backend = Deno.args[0] ?? "wasm";
   const count = Number(Deno.args[1] ?? "2000");
@@ -136,6 +210,7 @@ if (import.meta.main) {
       await dissect(net, probe, { layers, batchSize });
     },
   }, rounds);
+  const stageTimes = await stages(net, probe, layers, batchSize, 8);
   const ratio = (a: number | null, b: number | null) => (a === null || b === null ? null : a / b);
   const out: DissectMeasure = {
     model: "scenes-cnn",
@@ -149,6 +224,7 @@ if (import.meta.main) {
     imagesPerSecond: count / t.dissect,
     small,
     large,
+    stages: stageTimes,
     gcBeforeSamples: gc !== undefined,
     memoryRatio: {
       tfBytes: large.tfBytes / small.tfBytes,

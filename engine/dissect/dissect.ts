@@ -227,11 +227,8 @@ export async function dissect(
   for (let start = 0; start < n; start += batchSize) {
     const end = Math.min(n, start + batchSize);
     const shard = await source.load(start, end);
-    checkShard(net, shard, end - start);
+    checkShard(net, shard, end - start, seen);
     mapKeys ??= Object.keys(shard.labelMaps);
-    for (const map of Object.values(shard.labelMaps) as Int16Array[]) {
-      for (let p = 0; p < map.length; p++) if (map[p]! >= 0) seen[map[p]!]!++;
-    }
     const acts = activations(net, shard, layers, rotation);
     try {
       for (let i = 0; i < layers.length; i++) {
@@ -462,12 +459,12 @@ function activations(
   });
 }
 
-function checkShard(net: Net, shard: ConceptSet, expected: number): void {
+function checkShard(net: Net, shard: ConceptSet, expected: number, seen: Float64Array): void {
   if (shard.shape[0] !== expected) {
     throw new RangeError(`probe shard has ${shard.shape[0]} images, expected ${expected}`);
   }
   checkImageSet(net, shard);
-  checkLabelMaps(shard);
+  checkLabelMaps(shard, { counts: seen });
 }
 
 /** Categories present in the label maps that have concepts, in vocabulary order. */

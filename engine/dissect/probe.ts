@@ -108,6 +108,8 @@ export function asSource(set: ConceptSet): ConceptSource {
  * ids of the vocabulary or −1.
  *
  * @param set the probe set (or shard)
+ * @param options `counts`: per concept id, incremented by the pixels that
+ *   carry it in any map (one pass for checking and counting; default none)
  * @throws {RangeError} naming the map and the expected length or the bad id
  * @example
  * ```ts
@@ -116,7 +118,10 @@ export function asSource(set: ConceptSet): ConceptSource {
  * checkLabelMaps(scenes({ count: 1, size: 8 }));
  * ```
  */
-export function checkLabelMaps(set: ConceptSet): void {
+export function checkLabelMaps(
+  set: ConceptSet,
+  options: { counts?: Float64Array } = {},
+): void {
   const [n, h, w] = set.shape;
   const entries = Object.entries(set.labelMaps) as [string, Int16Array][];
   if (entries.length === 0) throw new RangeError(`probe set ${set.name} has no label maps`);
@@ -129,10 +134,20 @@ export function checkLabelMaps(set: ConceptSet): void {
     }
   }
   const nConcepts = set.concepts.length;
+  const counts = options.counts ?? null;
+  if (counts && counts.length < nConcepts) {
+    throw new RangeError(
+      `counts has ${counts.length} entries, expected ${nConcepts} (one per concept)`,
+    );
+  }
   for (const [key, map] of entries) {
     for (let p = 0; p < map.length; p++) {
       const id = map[p]!;
-      if (id < -1 || id >= nConcepts) {
+      if (id >= 0 && id < nConcepts) {
+        if (counts) counts[id]!++;
+        continue;
+      }
+      if (id !== -1) {
         throw new RangeError(
           `label map "${key}" of ${set.name} holds id ${id} at pixel ${p}, expected −1 or an id ` +
             `of the ${nConcepts} concepts`,

@@ -1,6 +1,11 @@
 import assert from "node:assert/strict";
 import { scenes } from "../../engine/data/scenes.ts";
-import { asSource, categoryOfKey, sceneSource } from "../../engine/dissect/probe.ts";
+import {
+  asSource,
+  categoryOfKey,
+  checkLabelMaps,
+  sceneSource,
+} from "../../engine/dissect/probe.ts";
 
 Deno.test("scene shards reproduce the whole set exactly; set views do not copy", async () => {
   const whole = scenes({ count: 6, size: 16, seed: 4 });
@@ -17,4 +22,17 @@ Deno.test("scene shards reproduce the whole set exactly; set views do not copy",
     () => asSource({ ...whole, labelMaps: { ...whole.labelMaps, color: new Int16Array(3) } }),
     /label map "color"/,
   );
+});
+
+Deno.test("checking label maps can count each concept's pixels in the same pass", () => {
+  const set = scenes({ count: 3, size: 16, seed: 2 });
+  const counts = new Float64Array(set.concepts.length);
+  checkLabelMaps(set, { counts });
+  checkLabelMaps(set, { counts }); // accumulates
+  const want = new Float64Array(set.concepts.length);
+  for (const map of Object.values(set.labelMaps) as Int16Array[]) {
+    for (const id of map) if (id >= 0) want[id]! += 2;
+  }
+  assert.deepEqual(counts, want);
+  assert.throws(() => checkLabelMaps(set, { counts: new Float64Array(1) }), /one per concept/);
 });

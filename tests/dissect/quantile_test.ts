@@ -95,3 +95,34 @@ Deno.test("exact quantiles follow numpy's linear definition; bad inputs throw", 
   assert.throws(() => sketchQuantiles(emptySketch(1), 0.5), /empty/);
   assert.throws(() => mergeSketches(emptySketch(1), emptySketch(2)), RangeError);
 });
+
+Deno.test("a batch of any rank counts every value once per unit, in the unit's own bins; NaN and ∞ throw", async () => {
+  const n = 4 * 5 * 6, units = 5;
+  const cols = Array.from({ length: units }, (_, k) => column(k, n, 8));
+  const flat = new Float32Array(n * units);
+  for (let i = 0; i < n; i++) for (let k = 0; k < units; k++) flat[i * units + k] = cols[k]![i]!;
+  const x4 = tf.tensor4d(flat, [4, 5, 6, units]);
+  const x2 = tf.tensor2d(flat, [n, units]);
+  const before = tf.memory().numTensors;
+  const s4 = await sketchBatch(x4, { bins: 128 });
+  const s2 = await sketchBatch(x2, { bins: 128 });
+  assert.equal(tf.memory().numTensors, before);
+  assert.deepEqual(s4, s2);
+  for (let k = 0; k < units; k++) {
+    const row = s4.counts.subarray(k * 128, (k + 1) * 128);
+    assert.equal(row.reduce((a, b) => a + b, 0), n, `unit ${k} counts`);
+    assert.equal(s4.min[k], Math.min(...cols[k]!));
+    assert.equal(s4.max[k], Math.max(...cols[k]!));
+    // Bucketing in JS: bin j of unit k holds [(o + j)·w, (o + j + 1)·w).
+    const w = 2 ** s4.exponent[k]!;
+    const want = new Float64Array(128);
+    for (const v of cols[k]!) want[Math.floor(v / w) - s4.offset[k]!]!++;
+    if (k !== 4) assert.deepEqual(Array.from(row), Array.from(want), `unit ${k} bins`);
+  }
+  tf.dispose([x4, x2]);
+  for (const bad of [NaN, Infinity, -Infinity]) {
+    const t = tf.tensor2d([1, 2, bad, 4, 5, 6], [3, 2]);
+    await assert.rejects(() => sketchBatch(t), RangeError, `value ${bad}`);
+    t.dispose();
+  }
+});

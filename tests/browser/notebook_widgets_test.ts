@@ -68,10 +68,13 @@ async function quickstartInteractions(
   const layerOf = model.buffers?.find((b) => b.path[0] === "layerOf");
   const neurons = layerOf ? atob(layerOf.data).length / 4 : 0;
   assert.equal(neurons, 16 + 16 + 32 + 32 + 64);
-  const bars = page.locator('[data-testid="ranking-bar"]');
+  // The first ranking view on the page is this widget's (the explorer further
+  // down draws ranking bars too).
+  const view = page.locator('[data-testid="ranking-view"]').first();
+  const bars = view.locator('[data-testid="ranking-bar"]');
   assert.equal(await bars.count(), neurons, "one bar per neuron");
-  const slider = page.locator('[data-testid="ranking-threshold"]');
-  const count = page.locator('[data-testid="ranking-count"]');
+  const slider = view.locator('[data-testid="ranking-threshold"]');
+  const count = view.locator('[data-testid="ranking-count"]');
   const parse = async () => {
     const m = /^(\d+) of (\d+)/.exec((await count.textContent()) ?? "");
     assert.ok(m, "the count reads 'k of n neurons'");
@@ -93,12 +96,12 @@ async function quickstartInteractions(
   assert.ok(high.k >= 1 && high.k < neurons, `at the highest threshold few pass (${high.k})`);
   assert.equal(await passingBars(), high.k, "the bars recoloured match the count");
   // One layer only: its 64 units, counted against the same threshold.
-  await page.locator('[data-testid="ranking-layer"]').selectOption({ label: "block3_conv1" });
+  await view.locator('[data-testid="ranking-layer"]').selectOption({ label: "block3_conv1" });
   assert.equal(await bars.count(), 64);
   assert.equal((await parse()).n, 64);
-  await page.locator('[data-testid="ranking-layer"]').selectOption("all");
+  await view.locator('[data-testid="ranking-layer"]').selectOption("all");
   assert.equal(await bars.count(), neurons);
   await bars.first().click();
-  const selected = await page.locator('[data-testid="ranking-selected"]').textContent();
+  const selected = await view.locator('[data-testid="ranking-selected"]').textContent();
   assert.match(selected ?? "", /^selected: /);
 }

@@ -125,8 +125,10 @@ export {
   abpc,
   cascadingRandomization,
   deletionInsertion,
+  type DeletionInsertionResult,
   evaluateCamLayers,
   regionPerturbation,
+  type RegionPerturbationResult,
   spearman as mapSpearman,
   ssim,
   trapezoidAuc,
@@ -134,6 +136,7 @@ export {
 export {
   featureCorrelation,
   filterImportance,
+  formatProbeAccuracyTable,
   layerProbes,
   probeAccuracyTable,
   probeMonitor,

@@ -212,7 +212,7 @@ if (scenarios.has("dissect")) {
   const backend = backends[0]!;
   console.error(`bench: network dissection on ${backend} …`);
   // A garbage collection before each memory sample keeps the peaks comparable.
-  const r = await runScript<DissectMeasure>("./_dissect.ts", [backend, "2000", "1"], [
+  const r = await runScript<DissectMeasure>("./_dissect.ts", [backend, "2000", "3"], [
     "--v8-flags=--expose-gc",
   ]);
   if (r) {
@@ -225,6 +225,14 @@ if (scenarios.has("dissect")) {
         fixed(r.imagesPerSecond, 0)
       } images/s); one forward pass ${fixed(r.forwardSeconds, 1)} s; ` +
         `time ÷ its 2 forward passes: ${fixed(r.ratio, 2)} (target ≤ 2)`,
+    );
+    const st = r.stages;
+    console.log(
+      `per batch of ${r.batchSize} (medians over ${st.batches}): forward ${
+        fixed(st.forward, 1)
+      } ms, ` +
+        `quantile sketch ${fixed(st.sketch, 1)} ms, IoU tally ${fixed(st.tally, 1)} ms ` +
+        `(ratio from these stages ${fixed(st.ratio, 2)})`,
     );
     console.log(formatTable(
       ["probe images", "seconds", "tf bytes", "RSS", "JS heap", "WASM heap"],

@@ -13,11 +13,15 @@
  * Then map evaluation (AOPC, deletion/insertion) and exact filter importance,
  * each as a ratio to the forward passes it fundamentally needs.
  *
+ * Then feature visualisation: one optimisation step for a full layer's
+ * neurons as a ratio to one batched forward + backward up to that layer, and
+ * neurons per minute at the default 256 steps.
+ *
  * Then network dissection of every conv layer of scenes-cnn: time as a ratio
  * to its two forward passes, and peak memory at 2,000 and 8,000 probe images.
  *
  * Usage: deno task bench [--backends wasm,webgpu,cpu]
- *        [--scenarios foundation,maps,evaluate,probe,dissect]
+ *        [--scenarios foundation,maps,evaluate,probe,featureviz,dissect]
  *
  * @module
  */
@@ -27,6 +31,7 @@ import type { MapMeasure } from "./_maps.ts";
 import type { EvaluateMeasure } from "./_evaluate.ts";
 import type { ProbeMeasure } from "./_probe.ts";
 import type { DissectMeasure } from "./_dissect.ts";
+import type { FeatureVizMeasure } from "./_featureviz.ts";
 import { fixed, formatTable } from "../engine/report/table.ts";
 import { scenes } from "../engine/data/scenes.ts";
 
@@ -34,7 +39,7 @@ const { values } = parseArgs({
   args: Deno.args,
   options: {
     backends: { type: "string", default: "wasm,webgpu,cpu" },
-    scenarios: { type: "string", default: "foundation,maps,evaluate,probe,dissect" },
+    scenarios: { type: "string", default: "foundation,maps,evaluate,probe,featureviz,dissect" },
   },
 });
 const scenarios = new Set(values.scenarios.split(","));
@@ -205,6 +210,30 @@ if (scenarios.has("probe")) {
       ]),
     ));
     console.log("Target: every ratio ≤ 1.3.");
+  }
+}
+
+if (scenarios.has("featureviz")) {
+  const backend = backends[0]!;
+  console.error(`bench: feature visualisation on ${backend} …`);
+  const rows = await runScript<FeatureVizMeasure[]>("./_featureviz.ts", [backend, "16", "3"]);
+  if (rows) {
+    console.log(
+      `\nFeature visualisation on ${backend} (a full layer per model, batch = its units)`,
+    );
+    console.log(formatTable(
+      ["model", "layer", "units", "s/step", "fwd+bwd s", "step ÷ fwd+bwd", "neurons/min @256"],
+      rows.map((r) => [
+        r.model,
+        r.layer,
+        r.units,
+        fixed(r.stepSeconds, 3),
+        fixed(r.forwardBackwardSeconds, 3),
+        fixed(r.ratio, 2),
+        fixed(r.neuronsPerMinute, 0),
+      ]),
+    ));
+    console.log("Target: step ÷ forward+backward ≤ 1.3.");
   }
 }
 

@@ -142,7 +142,18 @@ export function ssim(a: Map2D, b: Map2D, options: SsimOptions = {}): number {
   return total / count;
 }
 
-function minMax(a: ArrayLike<number>): Float64Array {
+/**
+ * Min–max normalisation to [0, 1] in float64; a constant input becomes zeros.
+ *
+ * @param a values
+ * @returns the normalised copy
+ * @example
+ * ```ts
+ * import { minMax } from "./similarity.ts";
+ * if (minMax([2, 4, 3]).join() !== "0,1,0.5") throw new Error("example failed");
+ * ```
+ */
+export function minMax(a: ArrayLike<number>): Float64Array {
   let lo = Infinity, hi = -Infinity;
   for (let i = 0; i < a.length; i++) {
     lo = Math.min(lo, a[i]!);

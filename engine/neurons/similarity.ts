@@ -18,7 +18,7 @@
  *
  * @module
  */
-import { type Map2D, ssim } from "../evaluate/similarity.ts";
+import { type Map2D, minMax, ssim } from "../evaluate/similarity.ts";
 import { pearson } from "../stats/rank.ts";
 
 /** The similarity measures NeuronIM offers. */
@@ -177,14 +177,4 @@ function checkMaps(a: Map2D, b: Map2D): void {
 
 function isConstant(v: Float64Array): boolean {
   return v.every((x) => x === v[0]);
-}
-
-function minMax(a: ArrayLike<number>): Float64Array {
-  let lo = Infinity, hi = -Infinity;
-  for (let i = 0; i < a.length; i++) {
-    lo = Math.min(lo, a[i]!);
-    hi = Math.max(hi, a[i]!);
-  }
-  const span = hi - lo;
-  return Float64Array.from(a, (v) => (span > 0 ? (v - lo) / span : 0));
 }

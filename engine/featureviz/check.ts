@@ -27,6 +27,7 @@
  *
  * @module
  */
+import { quantileSorted } from "../stats/rank.ts";
 import { tf } from "../deps.ts";
 import type { ImageSet } from "../data/types.ts";
 import { runNet } from "../net/executor.ts";
@@ -238,24 +239,5 @@ async function datasetActivations(
   return out;
 }
 
-/**
- * Quantile q ∈ [0, 1] of sorted values, linear interpolation (numpy's
- * default `np.quantile(..., method="linear")`).
- *
- * @param sorted values in ascending order
- * @param q the quantile, 0 … 1
- * @returns the interpolated quantile
- * @throws {RangeError} for an empty array
- * @example
- * ```ts
- * import { quantileSorted } from "./check.ts";
- * if (quantileSorted([1, 2, 3, 4], 0.5) !== 2.5) throw new Error("example failed");
- * ```
- */
-export function quantileSorted(sorted: ArrayLike<number>, q: number): number {
-  const n = sorted.length;
-  if (n === 0) throw new RangeError("quantile of an empty array");
-  const pos = q * (n - 1);
-  const lo = Math.floor(pos), hi = Math.min(lo + 1, n - 1);
-  return sorted[lo]! + (pos - lo) * (sorted[hi]! - sorted[lo]!);
-}
+// Re-exported: the maximisation check is where it was first needed.
+export { quantileSorted };

@@ -6,6 +6,7 @@
  *
  * @module
  */
+import { quantileSorted } from "../stats/rank.ts";
 import type { ImageSet } from "../data/types.ts";
 import { permutation } from "../data/batching.ts";
 import {
@@ -377,10 +378,10 @@ export function layerIMStats(scores: ArrayLike<number>): LayerIMStats {
   const variance = sorted.reduce((a, b) => a + (b - mean) ** 2, 0) / n;
   return {
     mean,
-    median: quantile(sorted, 0.5),
+    median: quantileSorted(sorted, 0.5),
     std: Math.sqrt(variance),
-    q25: quantile(sorted, 0.25),
-    q75: quantile(sorted, 0.75),
+    q25: quantileSorted(sorted, 0.25),
+    q75: quantileSorted(sorted, 0.75),
     min: sorted[0]!,
     max: sorted[n - 1]!,
     count: n,
@@ -449,14 +450,6 @@ export function rankByNeuronIM(result: NeuronIMResult): RankedNeuron[] {
   );
   // Array.prototype.sort is stable, so ties keep their layer and unit order.
   return all.sort((a, b) => b.score - a.score);
-}
-
-/** Linear-interpolation quantile of sorted values. */
-function quantile(sorted: Float64Array, q: number): number {
-  const pos = (sorted.length - 1) * q;
-  const lo = Math.floor(pos);
-  const hi = Math.min(sorted.length - 1, lo + 1);
-  return sorted[lo]! + (sorted[hi]! - sorted[lo]!) * (pos - lo);
 }
 
 /** Validates the data set; returns its size. */

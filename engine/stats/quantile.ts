@@ -22,6 +22,7 @@
  * @example
  * ```ts
  * import { tf } from "../deps.ts";
+import { quantileSorted } from "./rank.ts";
  * import { sketchBatch, sketchQuantiles } from "./quantile.ts";
  * const x = tf.tensor2d([[0, 10], [1, 20], [2, 30], [3, 40]]); // 4 values of 2 units
  * const s = await sketchBatch(x, { bins: 64 });
@@ -35,6 +36,7 @@
  * @module
  */
 import { tf } from "../deps.ts";
+import { quantileSorted } from "./rank.ts";
 
 /** A mergeable per-unit histogram (see the module doc). Plain data: it can cross workers. */
 export interface QuantileSketch {
@@ -116,6 +118,7 @@ export function emptySketch(units: number, options: SketchOptions = {}): Quantil
  * @example
  * ```ts
  * import { tf } from "../deps.ts";
+import { quantileSorted } from "./rank.ts";
  * import { sketchBatch } from "./quantile.ts";
  * const x = tf.tensor1d([1, 2, 3]);
  * const s = await sketchBatch(tf.reshape(x, [3, 1]), { bins: 8 });
@@ -336,11 +339,7 @@ export function exactQuantiles(columns: readonly ArrayLike<number>[], q: number)
   checkQuantile(q);
   return Float64Array.from(columns, (col, k) => {
     if (col.length === 0) throw new RangeError(`unit ${k} has no values`);
-    const sorted = Float64Array.from(col).sort();
-    const r = q * (sorted.length - 1);
-    const i = Math.floor(r), f = r - i;
-    const lo = sorted[i]!, hi = sorted[Math.min(i + 1, sorted.length - 1)]!;
-    return f === 0 ? lo : lo + f * (hi - lo);
+    return quantileSorted(Float64Array.from(col).sort(), q);
   });
 }
 

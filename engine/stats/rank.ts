@@ -115,3 +115,25 @@ export function spearman(a: ArrayLike<number>, b: ArrayLike<number>): number {
   }
   return pearson(ranks(a), ranks(b));
 }
+
+/**
+ * Quantile q ∈ [0, 1] of sorted values, linear interpolation (numpy's
+ * default `np.quantile(..., method="linear")`).
+ *
+ * @param sorted values in ascending order
+ * @param q the quantile, 0 … 1
+ * @returns the interpolated quantile
+ * @throws {RangeError} for an empty array
+ * @example
+ * ```ts
+ * import { quantileSorted } from "./rank.ts";
+ * if (quantileSorted([1, 2, 3, 4], 0.5) !== 2.5) throw new Error("example failed");
+ * ```
+ */
+export function quantileSorted(sorted: ArrayLike<number>, q: number): number {
+  const n = sorted.length;
+  if (n === 0) throw new RangeError("quantile of an empty array");
+  const pos = q * (n - 1);
+  const lo = Math.floor(pos), hi = Math.min(lo + 1, n - 1);
+  return sorted[lo]! + (pos - lo) * (sorted[hi]! - sorted[lo]!);
+}

@@ -5,6 +5,7 @@
  *
  * @module
  */
+import { quantileSorted } from "../../../engine/stats/rank.ts";
 import * as Plot from "../_shared/plot.ts";
 import {
   checkArray,
@@ -124,13 +125,8 @@ export function checkOverviewState<S extends LayerOverviewState>(
   return state;
 }
 
-/** The q-quantile of sorted values, linear interpolation (R type 7, numpy's default). */
-export function quantileSorted(sorted: ArrayLike<number>, q: number): number {
-  const n = sorted.length;
-  if (n === 0) return NaN;
-  const pos = (n - 1) * q, lo = Math.floor(pos), hi = Math.ceil(pos);
-  return sorted[lo]! + (sorted[hi]! - sorted[lo]!) * (pos - lo);
-}
+// The engine's quantile (engine/stats/rank.ts has no imports, so the bundle stays lean).
+export { quantileSorted };
 
 /**
  * Per layer: mean, median, quartiles and range of the scores.

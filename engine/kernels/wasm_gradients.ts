@@ -1,6 +1,6 @@
 /**
  * Convolution gradient kernels for the WASM backend, built on its fast
- * forward convolution and matmul.
+ * forward convolution and on a SIMD kernel of the project's own.
  *
  * tfjs-backend-wasm 4.22 has no `Conv2DBackpropFilter`,
  * `DepthwiseConv2dNativeBackpropInput` or `DepthwiseConv2dNativeBackpropFilter`,
@@ -13,18 +13,13 @@
  * - Input gradients are forward convolutions (XNNPACK) of dy with the filter
  *   rotated 180°. A stride s > 1 is split into s×s phases, each a stride-1
  *   conv with every s-th tap, so no FLOPs go to inserted zeros.
- * - The dense filter gradient is, per filter tap and chunk of images, one
- *   matmul [Cin, P] · [P, Cout] of two zero-copy views into the WASM heap:
- *   with x padded, split into stride phases and laid out channels first, a
- *   tap's rows are a window of x at a fixed offset and uniform stride, so no
- *   im2col is built (an im2col of a 3×3 conv is 9× the size of x, and copying
- *   it cost about as much as the matmul). dy, the operand XNNPACK packs, is
- *   packed once per chunk, and chunks keep it in the L2 cache. With fewer
- *   than 8 input channels a per-tap matmul would have too few rows, so the
- *   taps are stacked into one small im2col over dy's own grid instead.
- * - The depthwise filter gradient is a dot product per (tap, channel) over the
- *   same runs, in JavaScript: a batched matmul with one small matrix per
- *   channel would take WASM's slow non-XNNPACK path.
+ * - The dense filter gradient is a WebAssembly SIMD kernel that reads x and
+ *   dy in place (`_simd_filter_grad.ts`): about as fast as the forward conv,
+ *   where XNNPACK matmuls over per-tap views of x took twice as long, and
+ *   seven times as long for a first layer with 1–3 input channels.
+ * - The depthwise filter gradient is a dot product per (tap, channel) over
+ *   runs of a padded, phase-split x, in JavaScript: a batched matmul with one
+ *   small matrix per channel would take WASM's slow non-XNNPACK path.
  *
  * Kernels are composed on `TensorInfo`s (not through `tf.*` ops, which would
  * nest engine scopes inside a kernel), and every intermediate is freed before
@@ -47,6 +42,8 @@
  * @module
  */
 import { tf } from "../deps.ts";
+import { FILTER_TAP_FIELDS, simdFilterGradient } from "./_simd_filter_grad.ts";
+export { setFilterChunkFloats } from "./_simd_filter_grad.ts";
 
 type Info = tf.TensorInfo;
 type Shape4 = [number, number, number, number];
@@ -71,39 +68,10 @@ interface WasmBackend {
     get(dataId: tf.DataId): { id: number; memoryOffset: number } | undefined;
     delete(dataId: tf.DataId): boolean;
   };
-  wasm: { tfjs: { disposeData(id: number): void } };
+  wasm: { tfjs: { disposeData(id: number): void }; asm?: { memory?: unknown } };
 }
 
 const BACKEND = "wasm";
-
-/** Floats of dy per image chunk of the filter gradient; see {@link filterChunks}. */
-let CHUNK_FLOATS = 1 << 17;
-
-/** Input channels below which the filter gradient stacks its taps; see {@link conv2DBackpropFilter}. */
-const STACK_BELOW_CHANNELS = 8;
-
-/**
- * Sets how many floats of dy one image chunk of the WASM filter gradient may
- * hold (default 2^17, measured best on the default models); for measurements
- * and tests.
- *
- * @param floats the new budget, ≥ 1; a chunk always holds at least one image
- * @returns the previous budget, to restore it
- * @example
- * ```ts
- * import { setFilterChunkFloats } from "./wasm_gradients.ts";
- * const old = setFilterChunkFloats(1); // one image per chunk
- * setFilterChunkFloats(old);
- * ```
- */
-export function setFilterChunkFloats(floats: number): number {
-  if (!(Number.isFinite(floats) && floats >= 1)) {
-    throw new RangeError(`setFilterChunkFloats: floats must be a number ≥ 1, got ${floats}`);
-  }
-  const old = CHUNK_FLOATS;
-  CHUNK_FLOATS = floats;
-  return old;
-}
 
 /**
  * Runs WASM kernels on `TensorInfo`s and remembers their outputs, so that a
@@ -118,7 +86,8 @@ class Kernels {
     const b = backend as Partial<WasmBackend>;
     if (
       typeof b.makeOutput !== "function" || typeof b.typedArrayFromHeap !== "function" ||
-      b.dataIdMap === undefined || typeof b.wasm?.tfjs?.disposeData !== "function"
+      b.dataIdMap === undefined || typeof b.wasm?.tfjs?.disposeData !== "function" ||
+      !(b.wasm.asm?.memory instanceof WebAssembly.Memory)
     ) {
       throw new TypeError(
         "The WASM gradient kernels ran on a backend that is not tfjs-backend-wasm",
@@ -140,6 +109,18 @@ class Kernels {
     });
     if (Array.isArray(out)) throw new Error(`Kernel '${name}' returned several outputs`);
     return this.#track(out);
+  }
+
+  /** The WASM heap, for kernels of the project's own that run on it. */
+  get memory(): WebAssembly.Memory {
+    return this.#backend.wasm.asm!.memory as WebAssembly.Memory;
+  }
+
+  /** The byte address of a buffer in the WASM heap. */
+  address(info: Info): number {
+    const entry = this.#backend.dataIdMap.get(info.dataId);
+    if (entry === undefined) throw new Error("A tensor passed to a WASM kernel has no data");
+    return entry.memoryOffset;
   }
 
   /** A new uninitialised float32 buffer, to be filled through {@link heap}. */
@@ -528,190 +509,21 @@ function conv2DBackpropInput({ inputs, backend, attrs }: Parameters<tf.KernelFun
   });
 }
 
-/**
- * x and dy laid out for the dense filter gradient. The images are split into
- * `chunks` equal groups; x is padded as the forward conv saw it, split into
- * stride phases and stored [sH, sW, chunks, C, n/chunks, Ha, Wb], then one
- * zero plane. dy is padded to the same Ha×Wb grid, [N·Ha·Wb, dy channels],
- * zero past the output. Then, for chunk b and filter tap (i, j), the `rows`
- * floats of each channel from `xStart(b, i, j)` on, one channel every `rows`
- * floats, line up with rows b·rows… of dy: dW[i, j] is a [C, rows]·[rows, Co]
- * matmul of two views, with no im2col copy. A run that passes the end of its
- * channel meets zero dy rows; the zero plane keeps the last one in bounds.
- * (So an Inf or NaN in x can reach a neighbouring channel's gradient through
- * 0·Inf; such an x makes the loss non-finite anyway.)
- */
-interface FilterGrid {
-  x: Info;
-  /** dy on the grid, padded on first use (the stacked path reads dy's own grid). */
-  dy(): Info;
-  chunks: number;
-  rows: number;
-  /** The grid's rows and columns per image (per stride phase). */
-  height: number;
-  width: number;
-  xStart(chunk: number, i: number, j: number): number;
-}
-
-function filterGrid(k: Kernels, x: Info, dy: Info, c: ConvInfo, chunks: number): FilterGrid {
-  const { strideHeight: sh, strideWidth: sw, dilationHeight: dh, dilationWidth: dw } = c;
-  const [n, h, w, ch] = c.inShape;
-  const ha = Math.ceil(((c.outHeight - 1) * sh + (c.filterHeight - 1) * dh + 1) / sh);
-  const wb = Math.ceil(((c.outWidth - 1) * sw + (c.filterWidth - 1) * dw + 1) / sw);
-  const per = n / chunks;
-  const top = c.padInfo.top;
-  const left = c.padInfo.left;
-  // Channels first within each chunk; a no-op for one channel.
-  const channelsFirst = (t: Info, pixels: number): Info =>
-    ch === 1 ? t : k.transpose(k.reshape(t, [chunks, pixels, ch]), [0, 2, 1]);
-  let xt: Info;
-  if (sh === 1 && sw === 1) {
-    // Transpose the unpadded x, then pad space and append the zero plane in one PadV2.
-    xt = k.pad(k.reshape(channelsFirst(x, per * h * w), [chunks * ch * per, h, w]), [
-      [0, 1],
-      [top, ha - top - h],
-      [left, wb - left - w],
-    ]);
-  } else {
-    const padded = k.pad(x, [
-      [0, 0],
-      [top, ha * sh - top - h],
-      [left, wb * sw - left - w],
-      [0, 0],
-    ]);
-    const t = channelsFirst(padded, per * ha * sh * wb * sw);
-    // Two rank-4 transposes in all: WASM's rank-5 and rank-6 ones are ~50× slower.
-    const phases = k.transpose(k.reshape(t, [chunks * ch * per * ha, sh, wb, sw]), [1, 3, 0, 2]);
-    xt = k.pad(k.reshape(phases, [sh * sw * chunks * ch * per, ha, wb]), [[0, 1], [0, 0], [0, 0]]);
-  }
-  let grid: Info | undefined;
-  const rows = per * ha * wb;
-  return {
-    x: xt,
-    dy() {
-      grid ??= k.reshape(
-        k.pad(dy, [[0, 0], [0, ha - c.outHeight], [0, wb - c.outWidth], [0, 0]]),
-        [n * ha * wb, dy.shape[3] as number],
-      );
-      return grid;
-    },
-    chunks,
-    rows,
-    height: ha,
-    width: wb,
-    xStart(chunk, i, j) {
-      const r = i * dh;
-      const q = j * dw;
-      const phase = (r % sh) * sw + (q % sw);
-      return (phase * chunks + chunk) * ch * rows + Math.floor(r / sh) * wb + Math.floor(q / sw);
-    },
-  };
-}
-
-/**
- * Image chunks for the filter gradient: the most images whose dy rows fit
- * {@link CHUNK_FLOATS}, as a divisor of the batch. XNNPACK packs dy (the
- * matmul's right operand) once per chunk and streams it again for every few
- * rows of the left one, so a chunk that stays in the L2 cache runs faster
- * than one matmul over the whole batch.
- */
-function filterChunks(c: ConvInfo, co: number): number {
-  const n = c.batchSize;
-  const perImage = Math.ceil(
-    ((c.outHeight - 1) * c.strideHeight + (c.filterHeight - 1) *
-        c.dilationHeight +
-      1) / c.strideHeight,
-  ) *
-    Math.ceil(
-      ((c.outWidth - 1) * c.strideWidth + (c.filterWidth - 1) * c.dilationWidth + 1) /
-        c.strideWidth,
-    ) * co;
-  for (let per = n; per > 1; per--) {
-    if (n % per === 0 && per * perImage <= CHUNK_FLOATS) return n / per;
-  }
-  return n;
-}
-
-function matMul(k: Kernels, a: Info, b: Info): Info {
-  return k.run("BatchMatMul", { a, b }, { transposeA: false, transposeB: false });
-}
-
-/**
- * The filter gradient for few input channels, where a matmul per tap would
- * have a handful of rows and stream dy once per tap: per image chunk, the
- * taps' rows are stacked into one [taps·C, positions] im2col (small, as C is)
- * over dy's own grid, so dy needs no padding and is streamed once.
- */
-function stackedTaps(
-  k: Kernels,
-  g: FilterGrid,
-  dy: Info,
-  c: ConvInfo,
-  add: (product: Info, at: number) => void,
-): void {
-  const { filterHeight: kh, filterWidth: kw, outHeight: oh, outWidth: ow } = c;
-  const [, , , ci] = c.inShape;
-  const co = dy.shape[3] as number;
-  const per = c.batchSize / g.chunks;
-  const positions = per * oh * ow;
-  const cols = k.output([kh * kw * ci, positions]);
-  for (let b = 0; b < g.chunks; b++) {
-    const src = k.heap(g.x);
-    const dst = k.heap(cols);
-    let to = 0;
-    for (let i = 0; i < kh; i++) {
-      for (let j = 0; j < kw; j++) {
-        for (let ch = 0; ch < ci; ch++) {
-          const start = g.xStart(b, i, j) + ch * g.rows;
-          for (let image = 0; image < per; image++) {
-            for (let y = 0; y < oh; y++) {
-              const from = start + (image * g.height + y) * g.width;
-              dst.set(src.subarray(from, from + ow), to);
-              to += ow;
-            }
-          }
-        }
-      }
-    }
-    const dyRows = k.view(dy, b * positions * co, [positions, co]);
-    add(matMul(k, cols, dyRows), 0);
-    k.free(dyRows);
-  }
-}
-
 function conv2DBackpropFilter({ inputs, backend, attrs }: Parameters<tf.KernelFunc>[0]): Info {
   const name = "Conv2DBackpropFilter";
   const { x, dy } = inputs as { x: Info; dy: Info };
   const a = attrs as unknown as ConvAttrs & { filterShape: Shape4 };
   const c = convInfo(name, shape4(x, "x", name), a.filterShape, a, false, dy.shape);
-  const [kh, kw, ci, co] = a.filterShape;
+  const [kh, kw] = a.filterShape;
   return withKernels(backend, (k) => {
-    const g = filterGrid(k, x, dy, c, filterChunks(c, co));
-    // Partial sums over chunks, in doubles like the CPU backend's accumulators.
-    const sums = new Float64Array(kh * kw * ci * co);
-    const add = (product: Info, at: number) => {
-      const values = k.heap(product);
-      for (let t = 0; t < values.length; t++) sums[at + t]! += values[t]!;
-      k.free(product);
-    };
-    if (ci < STACK_BELOW_CHANNELS) {
-      stackedTaps(k, g, dy, c, add);
-    } else {
-      for (let b = 0; b < g.chunks; b++) {
-        // One view of dy for all taps, so XNNPACK packs it once per chunk.
-        const dyRows = k.view(g.dy(), b * g.rows * co, [g.rows, co]);
-        for (let i = 0; i < kh; i++) {
-          for (let j = 0; j < kw; j++) {
-            const xRows = k.view(g.x, g.xStart(b, i, j), [ci, g.rows]);
-            add(matMul(k, xRows, dyRows), (i * kw + j) * ci * co);
-            k.free(xRows);
-          }
-        }
-        k.free(dyRows);
-      }
-    }
-    const dw = k.output([kh, kw, ci, co]);
-    k.heap(dw).set(sums);
+    const dw = k.output([...a.filterShape]);
+    const table = k.output([kh * kw * FILTER_TAP_FIELDS]);
+    simdFilterGradient(k.memory, {
+      x: k.address(x),
+      dy: k.address(dy),
+      dw: k.address(dw),
+      table: k.address(table),
+    }, c);
     return dw;
   });
 }

@@ -233,15 +233,24 @@ Deno.test("the WASM gradient kernels match the CPU backend's", async () => {
   assert(all.length > 100, `grid has ${all.length} cases`);
 });
 
-Deno.test("the filter gradient's per-tap views, stacked taps and image chunks match the CPU backend", async () => {
+Deno.test("the filter gradient matches the CPU backend for every register tile, with one image or all images per chunk", async () => {
   // 9 input channels take the path with one matmul per tap over views of x,
   // 2 the stacked-taps one; a one-float chunk budget forces one image per chunk.
   const grid: Case[] = [];
-  for (const x of [[3, 7, 6, 9], [3, 6, 7, 2]] as Shape4[]) {
+  // Channel counts that pick every kind of register tile: 3 or 2 or 4 or 1
+  // input channels at a time, output vectors of 4 (1, 2 or 4 of them) and
+  // scalar leftovers.
+  const shapes: Array<[Shape4, number]> = [
+    [[3, 7, 6, 9], 5],
+    [[3, 6, 7, 2], 5],
+    [[2, 5, 6, 4], 16],
+    [[2, 6, 5, 1], 19],
+  ];
+  for (const [x, cout] of shapes) {
     for (const k of [2, 3]) {
       for (const [stride, dilation] of [[1, 1], [2, 1], [1, 2]] as const) {
         for (const pad of ["same", "valid", [[0, 0], [2, 1], [0, 3], [0, 0]]] as Pad[]) {
-          const c = { x, k, cout: 5, stride, dilation, pad, depthwise: false };
+          const c = { x, k, cout, stride, dilation, pad, depthwise: false };
           if (outShape(c)) grid.push(c);
         }
       }
@@ -267,7 +276,7 @@ Deno.test("the filter gradient's per-tap views, stacked taps and image chunks ma
       setFilterChunkFloats(old);
     }
   }
-  assert(all.length >= 30, `grid has ${all.length} cases`);
+  assert(all.length >= 60, `grid has ${all.length} cases`);
 });
 
 Deno.test("a numeric pad with dimRoundingMode 'ceil' matches the CPU backend", async () => {
@@ -422,7 +431,7 @@ function dot(a: Float32Array, b: Float32Array): { value: number; scale: number }
   return { value, scale: Math.sqrt(aa * bb) };
 }
 
-Deno.test("on a large layer (image chunks, per-tap views), the gradients are adjoint to conv2d", async () => {
+Deno.test("on a large layer (several image chunks), the gradients are adjoint to conv2d", async () => {
   // 256 channels × ~67k positions: the filter gradient splits the batch into
   // image chunks and runs one matmul per tap and chunk. Adjointness, <dW, W'> = <dy, conv(x, W')>
   // and <dx, x'> = <dy, conv(x', W)>, checks it without a slow CPU reference.

@@ -1,0 +1,188 @@
+/**
+ * A tiny WebAssembly assembler: just enough to write SIMD kernels that run
+ * on tfjs-backend-wasm's own heap (the module imports that memory, so the
+ * kernels read and write tensors in place, with no copies).
+ *
+ * Why not a prebuilt `.wasm` file: the kernels are specialised by register
+ * tile (how many input and output channels one loop keeps in registers),
+ * which is easiest to read and to vary as TypeScript that writes the
+ * instructions. The encoding follows the WebAssembly core spec (binary
+ * format, §5) and the fixed-width SIMD proposal (opcodes prefixed 0xfd).
+ *
+ * @example
+ * ```ts
+ * import { assemble, I32, op } from "./_wasm_asm.ts";
+ * // (a, b) => a + b, as a module that imports a memory it does not use.
+ * const bytes = assemble([{
+ *   name: "add",
+ *   params: [I32, I32],
+ *   results: [I32],
+ *   locals: [],
+ *   body: [op.get(0), op.get(1), op.i32Add],
+ * }]);
+ * const memory = new WebAssembly.Memory({ initial: 1 });
+ * const { instance } = await WebAssembly.instantiate(bytes, { env: { memory } });
+ * const add = instance.exports.add as (a: number, b: number) => number;
+ * if (add(2, 3) !== 5) throw new Error("example failed");
+ * ```
+ *
+ * @module
+ */
+
+/** Value type codes. */
+export const I32 = 0x7f;
+export const F32 = 0x7d;
+export const V128 = 0x7b;
+export type ValueType = typeof I32 | typeof F32 | typeof V128;
+
+/** A piece of code: bytes, or nested pieces (flattened on assembly). */
+export type Code = number | readonly Code[];
+
+/** One exported function. */
+export interface WasmFunction {
+  name: string;
+  params: ValueType[];
+  results: ValueType[];
+  /** Locals after the parameters, by type; indices continue the parameters'. */
+  locals: ValueType[];
+  body: Code[];
+}
+
+/** Unsigned LEB128. */
+function uleb(value: number): number[] {
+  const out: number[] = [];
+  let v = value >>> 0;
+  do {
+    const byte = v & 0x7f;
+    v >>>= 7;
+    out.push(v === 0 ? byte : byte | 0x80);
+  } while (v !== 0);
+  return out;
+}
+
+/** Signed LEB128 of a 32-bit integer. */
+function sleb(value: number): number[] {
+  const out: number[] = [];
+  let v = value | 0;
+  for (;;) {
+    const byte = v & 0x7f;
+    v >>= 7;
+    const done = (v === 0 && (byte & 0x40) === 0) || (v === -1 && (byte & 0x40) !== 0);
+    out.push(done ? byte : byte | 0x80);
+    if (done) return out;
+  }
+}
+
+/** A memory argument: alignment as log2 bytes, then a byte offset. */
+function memarg(alignLog2: number, offset: number): number[] {
+  if (!Number.isInteger(offset) || offset < 0) {
+    throw new RangeError(`A memory offset must be a non-negative integer, got ${offset}`);
+  }
+  return [...uleb(alignLog2), ...uleb(offset)];
+}
+
+function simd(code: number): number[] {
+  return [0xfd, ...uleb(code)];
+}
+
+/** Instructions. Loads and stores take a constant byte offset (default 0). */
+export const op = {
+  get: (i: number): number[] => [0x20, ...uleb(i)],
+  set: (i: number): number[] => [0x21, ...uleb(i)],
+  tee: (i: number): number[] => [0x22, ...uleb(i)],
+  i32: (v: number): number[] => [0x41, ...sleb(v)],
+  i32Eqz: [0x45],
+  i32LtS: [0x48],
+  i32GtS: [0x4a],
+  i32GeS: [0x4e],
+  i32Add: [0x6a],
+  i32Sub: [0x6b],
+  i32Mul: [0x6c],
+  i32Shl: [0x74],
+  i32Load: (offset = 0): number[] => [0x28, ...memarg(2, offset)],
+  f32Load: (offset = 0): number[] => [0x2a, ...memarg(2, offset)],
+  f32Store: (offset = 0): number[] => [0x38, ...memarg(2, offset)],
+  f32Zero: [0x43, 0, 0, 0, 0],
+  f32Add: [0x92],
+  f32Mul: [0x94],
+  v128Load: (offset = 0): number[] => [...simd(0x00), ...memarg(2, offset)],
+  v128Load32Splat: (offset = 0): number[] => [...simd(0x09), ...memarg(2, offset)],
+  v128Store: (offset = 0): number[] => [...simd(0x0b), ...memarg(2, offset)],
+  v128Zero: [...simd(0x0c), ...new Array<number>(16).fill(0)],
+  f32x4Splat: simd(0x13),
+  f32x4Add: simd(0xe4),
+  f32x4Mul: simd(0xe6),
+  f32x4Max: simd(0xe9),
+  select: [0x1b],
+  drop: [0x1a],
+  /** `block … end`: `br` to it jumps past its end. */
+  block: (...body: Code[]): Code[] => [[0x02, 0x40], ...body, 0x0b],
+  /** `loop … end`: `br` to it jumps back to its start. */
+  loop: (...body: Code[]): Code[] => [[0x03, 0x40], ...body, 0x0b],
+  br: (depth: number): number[] => [0x0c, ...uleb(depth)],
+  brIf: (depth: number): number[] => [0x0d, ...uleb(depth)],
+};
+
+function flatten(code: Code, out: number[]): void {
+  if (typeof code === "number") out.push(code);
+  else for (const piece of code) flatten(piece, out);
+}
+
+function vector(items: number[][]): number[] {
+  return [...uleb(items.length), ...items.flat()];
+}
+
+function section(id: number, content: number[]): number[] {
+  return [id, ...uleb(content.length), ...content];
+}
+
+function name(text: string): number[] {
+  const bytes = [...new TextEncoder().encode(text)];
+  return [...uleb(bytes.length), ...bytes];
+}
+
+/**
+ * Assembles a module that imports `env.memory` and exports `functions`.
+ *
+ * @param functions the functions, exported under their names
+ * @returns the module's bytes, for `WebAssembly.Module`
+ */
+export function assemble(functions: readonly WasmFunction[]): Uint8Array<ArrayBuffer> {
+  const types = functions.map((
+    f,
+  ) => [0x60, ...vector(f.params.map((t) => [t])), ...vector(f.results.map((t) => [t]))]);
+  const memoryImport = [...name("env"), ...name("memory"), 0x02, 0x00, ...uleb(1)];
+  const bodies = functions.map((f) => {
+    // Runs of equal types, as the local declarations want them.
+    const groups: number[][] = [];
+    for (const t of f.locals) {
+      const last = groups.at(-1);
+      if (last && last[1] === t) last[0]!++;
+      else groups.push([1, t]);
+    }
+    const code: number[] = [];
+    flatten(f.body, code);
+    const body = [
+      ...uleb(groups.length),
+      ...groups.flatMap(([n, t]) => [...uleb(n!), t!]),
+      ...code,
+      0x0b,
+    ];
+    return [...uleb(body.length), ...body];
+  });
+  return new Uint8Array([
+    0x00,
+    0x61,
+    0x73,
+    0x6d,
+    0x01,
+    0x00,
+    0x00,
+    0x00,
+    ...section(1, vector(types)),
+    ...section(2, vector([memoryImport])),
+    ...section(3, vector(functions.map((_, i) => uleb(i)))),
+    ...section(7, vector(functions.map((f, i) => [...name(f.name), 0x00, ...uleb(i)]))),
+    ...section(10, vector(bodies)),
+  ]);
+}

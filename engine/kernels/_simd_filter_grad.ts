@@ -20,15 +20,17 @@
  */
 import type { tf } from "../deps.ts";
 import {
-  assemble,
+  bump,
   type Code,
   F32,
+  forLoop,
   I32,
+  Locals,
   op,
   V128,
-  type ValueType,
   type WasmFunction,
 } from "./_wasm_asm.ts";
+import { simdKernels } from "./_simd_runtime.ts";
 
 /** Register tiles [mr, nv, lanes]: see {@link filterGradKernel}. */
 const TILES: ReadonlyArray<readonly [mr: number, nv: number, lanes: 1 | 4]> = [
@@ -63,53 +65,6 @@ const PARAMS = [
   "o0",
   "o1",
 ] as const;
-
-/** Names locals so the generated code reads like the loop nest it is. */
-class Locals {
-  readonly types: ValueType[] = [];
-  readonly #index = new Map<string, number>();
-
-  constructor(params: readonly string[]) {
-    params.forEach((p, i) => this.#index.set(p, i));
-  }
-
-  add(name: string, type: ValueType): void {
-    this.#index.set(name, this.#index.size);
-    this.types.push(type);
-  }
-
-  get(name: string): number[] {
-    return op.get(this.#at(name));
-  }
-
-  set(name: string): number[] {
-    return op.set(this.#at(name));
-  }
-
-  tee(name: string): number[] {
-    return op.tee(this.#at(name));
-  }
-
-  #at(name: string): number {
-    const i = this.#index.get(name);
-    if (i === undefined) throw new Error(`No local '${name}'`);
-    return i;
-  }
-}
-
-/** `name += step` for i32 locals. */
-function bump(l: Locals, name: string, step: Code): Code {
-  return [l.get(name), step, op.i32Add, l.set(name)];
-}
-
-/** `for (name = from; name < to; name += step) body`, for a loop known to run at least once. */
-function forLoop(l: Locals, name: string, from: Code, to: Code, step: Code, body: Code[]): Code {
-  return [
-    from,
-    l.set(name),
-    op.loop(...body, bump(l, name, step), l.get(name), to, op.i32LtS, op.brIf(0)),
-  ];
-}
 
 /**
  * The kernel for one register tile of `mr` input channels × `nv` groups of
@@ -289,21 +244,9 @@ function filterGradKernel(mr: number, nv: number, lanes: 1 | 4): WasmFunction {
   };
 }
 
-type Kernel = (...args: number[]) => void;
-
-/** The instantiated kernels of each heap (one per tfjs-wasm instance). */
-const instances = new WeakMap<WebAssembly.Memory, Map<string, Kernel>>();
-
-function kernelsOf(memory: WebAssembly.Memory): Map<string, Kernel> {
-  let kernels = instances.get(memory);
-  if (kernels === undefined) {
-    const functions = TILES.map(([mr, nv, lanes]) => filterGradKernel(mr, nv, lanes));
-    const module = new WebAssembly.Module(assemble(functions));
-    const instance = new WebAssembly.Instance(module, { env: { memory } });
-    kernels = new Map(Object.entries(instance.exports as Record<string, Kernel>));
-    instances.set(memory, kernels);
-  }
-  return kernels;
+/** Every kernel of this file, for {@link simdKernels}. */
+function buildKernels(): WasmFunction[] {
+  return TILES.map(([mr, nv, lanes]) => filterGradKernel(mr, nv, lanes));
 }
 
 /**
@@ -384,7 +327,7 @@ export function simdFilterGradient(
   const { outHeight: oh, outWidth: ow, filterHeight: kh, filterWidth: kw } = c;
   const { strideHeight: sh, strideWidth: sw, dilationHeight: dh, dilationWidth: dw } = c;
   const { top, left } = c.padInfo;
-  const kernels = kernelsOf(memory);
+  const kernels = simdKernels(memory, buildKernels);
   const plan = filterGradPlan(ci, co).map((p) => ({ ...p, kernel: kernels.get(p.name)! }));
 
   // Per tap, the output rows and columns whose input pixel is inside the image.

@@ -181,6 +181,63 @@ export const op = {
   return: [0x0f],
 };
 
+/**
+ * Named locals, so generated code reads like the loop nest it is: the
+ * function's parameters first (all i32), then each {@link Locals.add}.
+ */
+export class Locals {
+  readonly types: ValueType[] = [];
+  readonly #index = new Map<string, number>();
+
+  constructor(params: readonly string[]) {
+    params.forEach((p, i) => this.#index.set(p, i));
+  }
+
+  add(name: string, type: ValueType): void {
+    this.#index.set(name, this.#index.size);
+    this.types.push(type);
+  }
+
+  get(name: string): number[] {
+    return op.get(this.#at(name));
+  }
+
+  set(name: string): number[] {
+    return op.set(this.#at(name));
+  }
+
+  tee(name: string): number[] {
+    return op.tee(this.#at(name));
+  }
+
+  #at(name: string): number {
+    const i = this.#index.get(name);
+    if (i === undefined) throw new Error(`No local '${name}'`);
+    return i;
+  }
+}
+
+/** `name += step` for i32 locals. */
+export function bump(l: Locals, name: string, step: Code): Code {
+  return [l.get(name), step, op.i32Add, l.set(name)];
+}
+
+/** `for (name = from; name < to; name += step) body`, for a loop known to run at least once. */
+export function forLoop(
+  l: Locals,
+  name: string,
+  from: Code,
+  to: Code,
+  step: Code,
+  body: Code[],
+): Code {
+  return [
+    from,
+    l.set(name),
+    op.loop(...body, bump(l, name, step), l.get(name), to, op.i32LtS, op.brIf(0)),
+  ];
+}
+
 function flatten(code: Code, out: number[]): void {
   if (typeof code === "number") out.push(code);
   else for (const piece of code) flatten(piece, out);

@@ -14,6 +14,7 @@ export type Kernel = (...args: number[]) => void;
 /** The part of tfjs-backend-wasm's backend the kernels need. */
 interface WasmHeapBackend {
   makeOutput(shape: number[], dtype: "float32"): tf.TensorInfo;
+  disposeData(dataId: tf.DataId): boolean;
   dataIdMap: { get(dataId: tf.DataId): { memoryOffset: number } | undefined };
   wasm: { asm?: { memory?: unknown } };
 }
@@ -25,6 +26,8 @@ export interface WasmHeap {
   address(info: tf.TensorInfo): number;
   /** A new uninitialised float32 tensor in the heap. */
   output(shape: number[]): tf.TensorInfo;
+  /** Frees a tensor made by {@link WasmHeap.output} that is not returned. */
+  free(info: tf.TensorInfo): void;
 }
 
 /**
@@ -36,7 +39,7 @@ export function wasmHeap(backend: unknown): WasmHeap | null {
   const memory = b.wasm?.asm?.memory;
   if (
     !(memory instanceof WebAssembly.Memory) || b.dataIdMap === undefined ||
-    typeof b.makeOutput !== "function"
+    typeof b.makeOutput !== "function" || typeof b.disposeData !== "function"
   ) {
     return null;
   }
@@ -49,6 +52,7 @@ export function wasmHeap(backend: unknown): WasmHeap | null {
       return entry.memoryOffset;
     },
     output: (shape) => heap.makeOutput(shape, "float32"),
+    free: (info) => void heap.disposeData(info.dataId),
   };
 }
 

@@ -1,11 +1,13 @@
 /**
  * Kernels neurolens registers on the WASM backend: gradients tfjs lacks,
  * a correct max-pool gradient, a zero-copy identity and same-dtype cast, a fast transposed
- * matmul, and a copy-free sum over leading axes (bias gradients).
+ * matmul, a copy-free sum over leading axes (bias gradients) and a SIMD
+ * per-channel bias add.
  *
  * @module
  */
 import { registerWasmBatchMatMul } from "./wasm_batch_mat_mul.ts";
+import { registerWasmBiasAdd } from "./wasm_bias_add.ts";
 import { registerWasmGradients } from "./wasm_gradients.ts";
 import { registerWasmCast, registerWasmIdentity } from "./wasm_identity.ts";
 import { registerWasmMaxPoolGrad } from "./wasm_max_pool_grad.ts";
@@ -19,4 +21,5 @@ export function registerWasmKernels(): void {
   registerWasmCast();
   registerWasmBatchMatMul();
   registerWasmSum();
+  registerWasmBiasAdd();
 }

@@ -17,6 +17,8 @@
  * @module
  */
 import { tf } from "../deps.ts";
+import { simdMaxPool2x2Grad } from "./_simd_max_pool_grad.ts";
+import { wasmHeap } from "./_simd_runtime.ts";
 
 interface HeapBackend {
   makeOutput(shape: number[], dtype: "float32"): tf.TensorInfo;
@@ -60,7 +62,14 @@ const maxPoolGrad: tf.KernelFunc = ({ inputs, backend, attrs }) => {
   ) {
     // The windows write every cell they cover; only a last odd row or column needs zeros.
     if (outHeight * 2 < inHeight || outWidth * 2 < inWidth) dx.fill(0);
-    pool2x2(dx, x, dy, batchSize, inHeight, inWidth, c, outHeight, outWidth);
+    const simd = wasmHeap(backend);
+    if (simd !== null && c % 4 === 0) {
+      simdMaxPool2x2Grad(
+        simd,
+        { x: simd.address(input), dy: simd.address(dyInfo), dx: simd.address(out) },
+        { batch: batchSize, inHeight, inWidth, channels: c },
+      );
+    } else pool2x2(dx, x, dy, batchSize, inHeight, inWidth, c, outHeight, outWidth);
     return out;
   }
   dx.fill(0);

@@ -5,12 +5,15 @@
  * [N, H, W]. The stock WASM kernel reduces innermost axes only, so it first
  * transposes the whole of dy to channels-first (a strided copy as large as
  * dy) and then sums. Reading dy once in place, channels innermost, and
- * accumulating per channel skips that copy. Other reductions, and non-float
+ * accumulating per channel skips that copy (a SIMD kernel when the channels
+ * are a multiple of 4, `_simd_channels.ts`). Other reductions, and non-float
  * inputs, go to the stock kernel.
  *
  * @module
  */
 import { tf } from "../deps.ts";
+import { simdColumnSums } from "./_simd_channels.ts";
+import { wasmHeap } from "./_simd_runtime.ts";
 
 interface HeapBackend {
   makeOutput(shape: number[], dtype: "float32"): tf.TensorInfo;
@@ -35,8 +38,12 @@ export function registerWasmSum(): void {
     const channels = x.shape[rank - 1] as number;
     const shape = keepDims ? [...x.shape.slice(0, -1).map(() => 1), channels] : [channels];
     const backend = args.backend as unknown as HeapBackend;
+    const simd = wasmHeap(args.backend);
+    const size = x.shape.reduce((a, b) => a * b, 1);
+    const sums = simd !== null && channels % 4 === 0
+      ? simdColumnSums(simd, simd.address(x), size / channels, channels)
+      : columnSums(backend.typedArrayFromHeap(x), channels);
     const out = backend.makeOutput(shape, "float32");
-    const sums = columnSums(backend.typedArrayFromHeap(x), channels);
     backend.typedArrayFromHeap(out).set(sums);
     return out;
   };

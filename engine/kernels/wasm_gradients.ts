@@ -43,6 +43,7 @@
  */
 import { tf } from "../deps.ts";
 import { FILTER_TAP_FIELDS, simdFilterGradient } from "./_simd_filter_grad.ts";
+import { type WasmHeap, wasmHeap } from "./_simd_runtime.ts";
 export { setFilterChunkFloats } from "./_simd_filter_grad.ts";
 
 type Info = tf.TensorInfo;
@@ -68,7 +69,7 @@ interface WasmBackend {
     get(dataId: tf.DataId): { id: number; memoryOffset: number } | undefined;
     delete(dataId: tf.DataId): boolean;
   };
-  wasm: { tfjs: { disposeData(id: number): void }; asm?: { memory?: unknown } };
+  wasm: { tfjs: { disposeData(id: number): void } };
 }
 
 const BACKEND = "wasm";
@@ -79,6 +80,8 @@ const BACKEND = "wasm";
  */
 class Kernels {
   readonly #backend: WasmBackend;
+  /** The heap, for kernels of the project's own that run on it. */
+  readonly simd: WasmHeap;
   readonly #temps = new Set<Info>();
   readonly #views = new Set<Info>();
 
@@ -86,14 +89,16 @@ class Kernels {
     const b = backend as Partial<WasmBackend>;
     if (
       typeof b.makeOutput !== "function" || typeof b.typedArrayFromHeap !== "function" ||
-      b.dataIdMap === undefined || typeof b.wasm?.tfjs?.disposeData !== "function" ||
-      !(b.wasm.asm?.memory instanceof WebAssembly.Memory)
+      b.dataIdMap === undefined || typeof b.wasm?.tfjs?.disposeData !== "function"
     ) {
       throw new TypeError(
         "The WASM gradient kernels ran on a backend that is not tfjs-backend-wasm",
       );
     }
+    const heap = wasmHeap(backend);
+    if (heap === null) throw new TypeError("The WASM gradient kernels found no WASM heap");
     this.#backend = b as WasmBackend;
+    this.simd = heap;
   }
 
   run(name: string, inputs: tf.NamedTensorInfoMap | Info[], attrs: tf.NamedAttrMap = {}): Info {
@@ -109,18 +114,6 @@ class Kernels {
     });
     if (Array.isArray(out)) throw new Error(`Kernel '${name}' returned several outputs`);
     return this.#track(out);
-  }
-
-  /** The WASM heap, for kernels of the project's own that run on it. */
-  get memory(): WebAssembly.Memory {
-    return this.#backend.wasm.asm!.memory as WebAssembly.Memory;
-  }
-
-  /** The byte address of a buffer in the WASM heap. */
-  address(info: Info): number {
-    const entry = this.#backend.dataIdMap.get(info.dataId);
-    if (entry === undefined) throw new Error("A tensor passed to a WASM kernel has no data");
-    return entry.memoryOffset;
   }
 
   /** A new uninitialised float32 buffer, to be filled through {@link heap}. */
@@ -518,11 +511,12 @@ function conv2DBackpropFilter({ inputs, backend, attrs }: Parameters<tf.KernelFu
   return withKernels(backend, (k) => {
     const dw = k.output([...a.filterShape]);
     const table = k.output([kh * kw * FILTER_TAP_FIELDS]);
-    simdFilterGradient(k.memory, {
-      x: k.address(x),
-      dy: k.address(dy),
-      dw: k.address(dw),
-      table: k.address(table),
+    const { memory, address } = k.simd;
+    simdFilterGradient(memory, {
+      x: address(x),
+      dy: address(dy),
+      dw: address(dw),
+      table: address(table),
     }, c);
     return dw;
   });

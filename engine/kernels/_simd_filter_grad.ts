@@ -41,6 +41,10 @@ function kernelName(mr: number, nv: number, lanes: number): string {
   return `filterGrad${mr}x${nv}x${lanes}`;
 }
 
+function depthwiseName(nv: number): string {
+  return `depthwiseGrad${nv}`;
+}
+
 /** Integer fields of one tap in the tap table. */
 export const FILTER_TAP_FIELDS = 6;
 const TAP_FIELDS = FILTER_TAP_FIELDS;
@@ -69,9 +73,11 @@ const PARAMS = [
 /**
  * The kernel for one register tile of `mr` input channels × `nv` groups of
  * `lanes` output channels: 4 lanes are SIMD vectors, 1 lane is plain f32
- * (for output channels past the last multiple of 4).
+ * (for output channels past the last multiple of 4). A depthwise kernel
+ * (channel multiplier 1) pairs x and dy channel by channel instead, `nv`
+ * vectors of channels at a time; it runs with outChannels = 1, o0 = 0, o1 = 1.
  */
-function filterGradKernel(mr: number, nv: number, lanes: 1 | 4): WasmFunction {
+function filterGradKernel(mr: number, nv: number, lanes: 1 | 4, depthwise = false): WasmFunction {
   const vector = lanes === 4;
   const type = vector ? V128 : F32;
   const l = new Locals(PARAMS);
@@ -91,10 +97,22 @@ function filterGradKernel(mr: number, nv: number, lanes: 1 | 4): WasmFunction {
 
   const field = (f: number) => [l.get("tap"), op.i32Load(4 * f)];
 
-  // One position: acc[m][v] += splat(x[c + m]) · dy[o + lanes·v …].
+  // One position: acc[m][v] += splat(x[c + m]) · dy[o + lanes·v …]
+  // (depthwise: acc[0][v] += x[c + 4v …] · dy[c + 4v …]).
   const position: Code[] = [];
   for (let v = 0; v < nv; v++) position.push(l.get("dp"), load(bytes * v), l.set(`d${v}`));
-  for (let m = 0; m < mr; m++) {
+  for (let v = 0; depthwise && v < nv; v++) {
+    position.push(
+      l.get(acc(0, v)),
+      l.get("xp"),
+      load(bytes * v),
+      l.get(`d${v}`),
+      mul,
+      add,
+      l.set(acc(0, v)),
+    );
+  }
+  for (let m = 0; !depthwise && m < mr; m++) {
     position.push(l.get("xp"), vector ? op.v128Load32Splat(4 * m) : op.f32Load(4 * m), l.set("s"));
     for (let v = 0; v < nv; v++) {
       position.push(l.get(acc(m, v)), l.get("s"), l.get(`d${v}`), mul, add, l.set(acc(m, v)));
@@ -124,7 +142,7 @@ function filterGradKernel(mr: number, nv: number, lanes: 1 | 4): WasmFunction {
     op.i32Shl,
     op.i32Add,
     l.set("xp"),
-    // dp = dy + n·dyImage + y·dyRow + xStart·dyCol + 4o
+    // dp = dy + n·dyImage + y·dyRow + xStart·dyCol + 4o (depthwise: + 4c)
     l.get("dy"),
     l.get("n"),
     l.get("dyImage"),
@@ -138,7 +156,7 @@ function filterGradKernel(mr: number, nv: number, lanes: 1 | 4): WasmFunction {
     l.get("dyCol"),
     op.i32Mul,
     op.i32Add,
-    l.get("o"),
+    l.get(depthwise ? "c" : "o"),
     op.i32(2),
     op.i32Shl,
     op.i32Add,
@@ -231,12 +249,12 @@ function filterGradKernel(mr: number, nv: number, lanes: 1 | 4): WasmFunction {
         op.i32GtS,
         op.i32Eqz,
         op.brIf(0),
-        forLoop(l, "c", op.i32(0), l.get("channels"), op.i32(mr), [tile]),
+        forLoop(l, "c", op.i32(0), l.get("channels"), op.i32(depthwise ? 4 * nv : mr), [tile]),
       ),
     ]),
   ];
   return {
-    name: kernelName(mr, nv, lanes),
+    name: depthwise ? depthwiseName(nv) : kernelName(mr, nv, lanes),
     params: PARAMS.map(() => I32),
     results: [],
     locals: l.types,
@@ -246,7 +264,10 @@ function filterGradKernel(mr: number, nv: number, lanes: 1 | 4): WasmFunction {
 
 /** Every kernel of this file, for {@link simdKernels}. */
 function buildKernels(): WasmFunction[] {
-  return TILES.map(([mr, nv, lanes]) => filterGradKernel(mr, nv, lanes));
+  return [
+    ...TILES.map(([mr, nv, lanes]) => filterGradKernel(mr, nv, lanes)),
+    ...[1, 2, 4].map((nv) => filterGradKernel(1, nv, 4, true)),
+  ];
 }
 
 /**
@@ -272,6 +293,12 @@ export function filterGradPlan(
     plan.push({ name: kernelName(mr, 1, 1), o0: vectorEnd, o1: outChannels });
   }
   return plan;
+}
+
+/** The depthwise kernel for `channels` (a multiple of 4), multiplier 1. */
+function depthwisePlan(channels: number): Array<{ name: string; o0: number; o1: number }> {
+  const nv = [4, 2, 1].find((v) => channels % (4 * v) === 0)!;
+  return [{ name: depthwiseName(nv), o0: 0, o1: 1 }];
 }
 
 /** Floats of x and dy one image chunk may hold: half a 1 MiB L2 cache. */
@@ -312,23 +339,36 @@ export interface FilterGradBuffers {
 }
 
 /**
- * Runs the filter gradient of the forward conv `c` on the heap `memory`.
+ * Runs the filter gradient of the forward conv `c` on the heap `memory`;
+ * `options.depthwise` for a depthwise conv with multiplier 1 and channels a
+ * multiple of 4.
  *
  * @param memory tfjs-backend-wasm's memory
  * @param at the buffers' byte addresses
  * @param c the forward conv's geometry
+ * @param options `depthwise` (default false)
  */
 export function simdFilterGradient(
   memory: WebAssembly.Memory,
   at: FilterGradBuffers,
   c: tf.backend_util.Conv2DInfo,
+  options: { depthwise?: boolean } = {},
 ): void {
   const { inHeight: h, inWidth: w, inChannels: ci, outChannels: co } = c;
+  const depthwise = options.depthwise ?? false;
+  if (depthwise && (co !== ci || ci % 4 !== 0)) {
+    throw new RangeError(
+      `The SIMD depthwise filter gradient needs multiplier 1 and channels a multiple of 4, got ${ci} → ${co}`,
+    );
+  }
+  // dW has [kh, kw, C, Co] floats, or [kh, kw, C, 1] for a depthwise conv.
+  const dwChannels = depthwise ? 1 : co;
   const { outHeight: oh, outWidth: ow, filterHeight: kh, filterWidth: kw } = c;
   const { strideHeight: sh, strideWidth: sw, dilationHeight: dh, dilationWidth: dw } = c;
   const { top, left } = c.padInfo;
   const kernels = simdKernels(memory, buildKernels);
-  const plan = filterGradPlan(ci, co).map((p) => ({ ...p, kernel: kernels.get(p.name)! }));
+  const plan = (depthwise ? depthwisePlan(ci) : filterGradPlan(ci, co))
+    .map((p) => ({ ...p, kernel: kernels.get(p.name)! }));
 
   // Per tap, the output rows and columns whose input pixel is inside the image.
   const range = (
@@ -356,11 +396,11 @@ export function simdFilterGradient(
         xStart,
         xEnd - xStart,
         4 * (dyShift * w + dxShift) * ci,
-        4 * t * ci * co,
+        4 * t * ci * dwChannels,
       ], t * TAP_FIELDS);
     }
   }
-  new Float32Array(memory.buffer, at.dw, kh * kw * ci * co).fill(0);
+  new Float32Array(memory.buffer, at.dw, kh * kw * ci * dwChannels).fill(0);
 
   const perImage = h * w * ci + oh * ow * co;
   const chunk = Math.max(1, Math.floor(chunkFloats / perImage));
@@ -381,7 +421,7 @@ export function simdFilterGradient(
         4 * ow * co,
         4 * co,
         ci,
-        co,
+        dwChannels,
         o0,
         o1,
       );

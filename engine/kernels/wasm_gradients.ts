@@ -17,9 +17,11 @@
  *   dy in place (`_simd_filter_grad.ts`): about as fast as the forward conv,
  *   where XNNPACK matmuls over per-tap views of x took twice as long, and
  *   seven times as long for a first layer with 1–3 input channels.
- * - The depthwise filter gradient is a dot product per (tap, channel) over
- *   runs of a padded, phase-split x, in JavaScript: a batched matmul with one
- *   small matrix per channel would take WASM's slow non-XNNPACK path.
+ * - The depthwise filter gradient with multiplier 1 and channels a multiple
+ *   of 4 runs on the same SIMD kernel, channel by channel. Otherwise it is a
+ *   dot product per (tap, channel) over runs of a padded, phase-split x, in
+ *   JavaScript: a batched matmul with one small matrix per channel would
+ *   take WASM's slow non-XNNPACK path.
  *
  * Kernels are composed on `TensorInfo`s (not through `tf.*` ops, which would
  * nest engine scopes inside a kernel), and every intermediate is freed before
@@ -561,6 +563,23 @@ function depthwiseBackpropFilter({ inputs, backend, attrs }: Parameters<tf.Kerne
   const c = convInfo(name, shape4(x, "x", name), a.filterShape, a, true, dy.shape);
   const [kh, kw, ch, m] = a.filterShape;
   return withKernels(backend, (k) => {
+    if (m === 1 && ch % 4 === 0) {
+      const dw = k.output([kh, kw, ch, 1]);
+      const table = k.output([kh * kw * FILTER_TAP_FIELDS]);
+      const { memory, address } = k.simd;
+      simdFilterGradient(
+        memory,
+        {
+          x: address(x),
+          dy: address(dy),
+          dw: address(dw),
+          table: address(table),
+        },
+        c,
+        { depthwise: true },
+      );
+      return dw;
+    }
     const g = phaseGrid(k, x, dy, c);
     const dyt = k.transpose(g.dy, [1, 0]);
     const dyRow = dyt.shape[1] as number;

@@ -142,7 +142,14 @@ function outShape(c: Case): Shape4 | null {
 
 function cases(): Case[] {
   const out: Case[] = [];
-  const inputs: Array<[Shape4, number]> = [[[2, 7, 7, 3], 4], [[2, 8, 6, 2], 5], [[2, 5, 9, 1], 3]];
+  // 4 and 16 channels take the SIMD depthwise filter gradient (multiplier 1).
+  const inputs: Array<[Shape4, number]> = [
+    [[2, 7, 7, 3], 4],
+    [[2, 8, 6, 2], 5],
+    [[2, 5, 9, 1], 3],
+    [[2, 6, 7, 4], 8],
+    [[1, 5, 5, 16], 4],
+  ];
   // The second explicit pad is wider than a 3×3 filter reaches, so dy gets cropped.
   const explicit: Pad[] = [[[0, 0], [1, 2], [2, 0], [0, 0]], [[0, 0], [4, 0], [0, 5], [0, 0]]];
   for (const [x, cout] of inputs) {
@@ -150,7 +157,16 @@ function cases(): Case[] {
       for (const [stride, dilation] of [[1, 1], [2, 1], [3, 1], [1, 2]] as const) {
         for (const pad of ["same", "valid", ...explicit] as Pad[]) {
           for (const depthwise of [false, true]) {
-            const c = { x, k, cout: depthwise ? 2 : cout, stride, dilation, pad, depthwise };
+            const multiplier = x[3] % 4 === 0 ? 1 : 2;
+            const c = {
+              x,
+              k,
+              cout: depthwise ? multiplier : cout,
+              stride,
+              dilation,
+              pad,
+              depthwise,
+            };
             if (outShape(c)) out.push(c);
           }
         }

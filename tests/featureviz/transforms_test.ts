@@ -143,3 +143,65 @@ Deno.test("images that do not match the plan: RangeError", () => {
   disposePlan(plan);
   assert.throws(() => samplingPlan([2, 4, 4, 1], [NONE], IDENTITY), /one draw per image/);
 });
+
+Deno.test("the heap path (WASM) equals the device path: values and gradients", async () => {
+  const settings = transformSettings(16);
+  const draws = drawTransforms([createRng(7), createRng(8), createRng(9)], settings);
+  const x = tf.randomUniform([3, 16, 16, 3], 0, 1, "float32", 5) as tf.Tensor4D;
+  const g = tf.randomNormal([3, 16, 16, 3], 0, 1, "float32", 6);
+  const before = tf.memory().numTensors;
+  const run = async (where: "heap" | "device") => {
+    const plan = samplingPlan(x.shape, draws, settings, { run: where });
+    assert.equal(plan.device === null, where === "heap");
+    try {
+      const { value, grad: grads } = tf.valueAndGrad((t: tf.Tensor) =>
+        tf.sum(tf.mul(applyTransforms(t as tf.Tensor4D, plan), g))
+      )(x);
+      const y = applyTransforms(x, plan);
+      const out = [await y.data(), await grads.data(), await value.data()] as Float32Array[];
+      tf.dispose([value, grads, y]);
+      return out;
+    } finally {
+      disposePlan(plan);
+    }
+  };
+  const [heap, device] = [await run("heap"), await run("device")];
+  for (let i = 0; i < 3; i++) {
+    const [a, b] = [heap[i]!, device[i]!];
+    assert.equal(a.length, b.length);
+    for (let j = 0; j < a.length; j++) {
+      assert.ok(Math.abs(a[j]! - b[j]!) <= 1e-5 * Math.max(1, Math.abs(b[j]!)), `${i}/${j}`);
+    }
+  }
+  assert.equal(tf.memory().numTensors, before);
+  tf.dispose([x, g]);
+});
+
+Deno.test('run: "heap" off the WASM backend, or an unknown run: RangeError', async () => {
+  assert.throws(
+    () => samplingPlan([1, 4, 4, 1], [NONE], IDENTITY, { run: "gpu" as "heap" }),
+    /run must be "heap" or "device"/,
+  );
+  // The CPU backend has no heap: a subprocess, since this one stays on WASM.
+  const code = `
+    import { useBackend } from "${new URL("../../engine/backend.ts", import.meta.url).href}";
+    import { samplingPlan, transformSettings } from "${
+    new URL("../../engine/featureviz/transforms.ts", import.meta.url).href
+  }";
+    await useBackend("cpu", { quiet: true });
+    const none = { dy: 0, dx: 0, scale: 1, degrees: 0 };
+    const plan = samplingPlan([1, 4, 4, 1], [none], transformSettings(4, false));
+    if (plan.device === null) throw new Error("cpu took the heap path");
+    try {
+      samplingPlan([1, 4, 4, 1], [none], transformSettings(4, false), { run: "heap" });
+    } catch (e) { console.log(String(e)); Deno.exit(0); }
+    Deno.exit(3);`;
+  const out = await new Deno.Command(Deno.execPath(), {
+    args: ["eval", "--ext=ts", code],
+    stdout: "piped",
+    stderr: "piped",
+  }).output();
+  const text = new TextDecoder().decode(out.stdout);
+  assert.equal(out.code, 0, new TextDecoder().decode(out.stderr));
+  assert.match(text, /needs the wasm backend; the backend is cpu/);
+});

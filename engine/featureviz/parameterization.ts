@@ -150,23 +150,26 @@ export function createImageParam(
   }
 
   const fh = h, fw = Math.floor(w / 2) + 1;
-  // Layout [2, fh, K, fw, C]: the inverse DFT is then two matmuls with one
-  // transpose between them, and its output is already NHWC.
-  const init = new Float32Array(2 * fh * k * fw * c);
+  // Layout [2, fh, K, C, fw] (see irfft2d). Each image's coefficients are
+  // drawn in (x, channel) order, as in the [.., fw, C] layout of earlier
+  // versions, so a seed gives the same start image.
+  const init = new Float32Array(2 * fh * k * c * fw);
   seeds.forEach((seed, i) => {
     const rng = createRng(seed);
     for (let part = 0; part < 2; part++) {
       for (let y = 0; y < fh; y++) {
-        const base = ((part * fh + y) * k + i) * fw * c;
-        for (let j = 0; j < fw * c; j++) init[base + j] = sd * rng.normal();
+        const base = ((part * fh + y) * k + i) * c * fw;
+        for (let x = 0; x < fw; x++) {
+          for (let ch = 0; ch < c; ch++) init[base + ch * fw + x] = sd * rng.normal();
+        }
       }
     }
   });
-  const variable = toVariable(tf.tensor(init, [2, fh, k, fw, c]));
+  const variable = toVariable(tf.tensor(init, [2, fh, k, c, fw]));
   const basis = irfft2dBasis(h, w, { channels: c, ...(mix ? { color: mix } : {}) });
-  // Pre-broadcast: on WASM a broadcasting multiply is an order of magnitude
-  // slower than an elementwise one of the same size.
-  const scale = tf.tidy(() => tf.tile(spectrumScale(h, w), [1, 1, k, 1, c]));
+  // Built at full size: on WASM a broadcasting multiply is an order of
+  // magnitude slower than an elementwise one of the same size.
+  const scale = spectrumScale(h, w, k, c);
   return {
     variable,
     imageAxis: 2,
@@ -184,17 +187,23 @@ export function createImageParam(
 
 /** Precomputed cos/sin bases of the inverse real 2-D DFT of an H×W image. */
 export interface Irfft2dBasis {
-  /** [2H, 2H]: [[cos, −sin], [sin, cos]] of the complex inverse DFT along rows (y). */
-  rows: tf.Tensor2D;
   /**
-   * [2·fw·C, W·C]: the real inverse DFT along columns (x), [c·cos; −c·sin] /
-   * (H·W), Kronecker the colour matrix (identity by default).
+   * [2H, 2H]: the complex inverse DFT along rows (y), [[cos, −sin], [sin,
+   * cos]] with its output rows interleaved: row 2y + part is part (0 real,
+   * 1 imaginary) of output row y; its columns are (part, ky) like the
+   * spectrum's leading axes.
    */
+  rows: tf.Tensor2D;
+  /** [2·fw, W]: the real inverse DFT along columns (x), [c·cos; −c·sin] / (H·W), one channel. */
   cols: tf.Tensor2D;
   /** rows transposed. */
   rowsT: tf.Tensor2D;
   /** cols transposed. */
   colsT: tf.Tensor2D;
+  /** The C×C colour mixing (input channel × output channel), or null for none. */
+  color: tf.Tensor2D | null;
+  /** color transposed (null with it). */
+  colorT: tf.Tensor2D | null;
   /** C. */
   channels: number;
 }
@@ -245,43 +254,50 @@ export function irfft2dBasis(
     for (let ky = 0; ky < h; ky++) {
       const a = (2 * Math.PI * ((ky * y) % h)) / h;
       const co = Math.cos(a), si = Math.sin(a);
-      rows[y * 2 * h + ky] = co;
-      rows[y * 2 * h + h + ky] = -si;
-      rows[(h + y) * 2 * h + ky] = si;
-      rows[(h + y) * 2 * h + h + ky] = co;
+      rows[2 * y * 2 * h + ky] = co;
+      rows[2 * y * 2 * h + h + ky] = -si;
+      rows[(2 * y + 1) * 2 * h + ky] = si;
+      rows[(2 * y + 1) * 2 * h + h + ky] = co;
     }
   }
-  const cols = new Float32Array(2 * fw * c * w * c);
+  const cols = new Float32Array(2 * fw * w);
   for (let kx = 0; kx < fw; kx++) {
     // Columns 0 and W/2 (even W) stand for themselves; the others also for
     // their conjugate mirror, hence weight 2.
     const weight = (kx === 0 || 2 * kx === w ? 1 : 2) / (h * w);
     for (let x = 0; x < w; x++) {
       const a = (2 * Math.PI * ((kx * x) % w)) / w;
-      const re = weight * Math.cos(a), im = -weight * Math.sin(a);
-      for (let ci = 0; ci < c; ci++) {
-        for (let co = 0; co < c; co++) {
-          const m = color ? color[ci * c + co]! : (ci === co ? 1 : 0);
-          if (m === 0) continue;
-          cols[((kx * c + ci) * w + x) * c + co] = re * m;
-          cols[(((fw + kx) * c + ci) * w + x) * c + co] = im * m;
-        }
-      }
+      cols[kx * w + x] = weight * Math.cos(a);
+      cols[(fw + kx) * w + x] = -weight * Math.sin(a);
     }
   }
-  return tf.tidy(() => {
-    const r = tf.tensor2d(rows, [2 * h, 2 * h]);
-    const q = tf.tensor2d(cols, [2 * fw * c, w * c]);
-    return { rows: r, cols: q, rowsT: tf.transpose(r), colsT: tf.transpose(q), channels: c };
-  });
+  // Every tensor made here is returned: no tidy needed (and tidy cannot hold the nulls).
+  const r = tf.tensor2d(rows, [2 * h, 2 * h]);
+  const q = tf.tensor2d(cols, [2 * fw, w]);
+  const m = color ? tf.tensor2d(color, [c, c]) : null;
+  return {
+    rows: r,
+    cols: q,
+    rowsT: tf.transpose(r),
+    colsT: tf.transpose(q),
+    color: m,
+    colorT: m ? tf.transpose(m) : null,
+    channels: c,
+  };
 }
 
 /**
  * Inverse real 2-D DFT (numpy's `irfft2(X, s=(H, W))` per channel) of B
  * half spectra, as two matmuls: a complex inverse DFT along y, then a real
- * one along x (with the basis' colour mixing).
+ * one along x, per channel; then the basis' colour mixing, if any.
  *
- * @param spectrum [2, H, B, fw, C] real and imaginary parts, fw = ⌊W/2⌋ + 1
+ * Why this layout: with C before fw, the x transform is one [H·B·C, 2·fw] ×
+ * [2·fw, W] product, and the two transposes around it are 4-D (fast on
+ * WASM; its 5-D transposes are ~200× slower). Putting C last instead made
+ * the x basis C² times larger (a Kronecker product with the channels), the
+ * costliest part of rendering.
+ *
+ * @param spectrum [2, H, B, C, fw] real and imaginary parts, fw = ⌊W/2⌋ + 1
  * @param size [H, W] of the output images
  * @param basis precomputed {@link irfft2dBasis} for C channels (default:
  *   built for C channels without colour mixing, and freed here)
@@ -292,7 +308,7 @@ export function irfft2dBasis(
  * import { tf } from "../deps.ts";
  * import { irfft2d } from "./parameterization.ts";
  * // Only the DC coefficient set: a constant image of value X[0,0] / (H·W).
- * const s = tf.tensor5d([8, 0, 0, 0, 0, 0, 0, 0], [2, 2, 1, 2, 1]);
+ * const s = tf.tensor5d([8, 0, 0, 0, 0, 0, 0, 0], [2, 2, 1, 1, 2]);
  * const x = await irfft2d(s, [2, 2]).data();
  * if (!x.every((v) => Math.abs(v - 2) < 1e-6)) throw new Error("example failed");
  * ```
@@ -304,21 +320,24 @@ export function irfft2d(
 ): tf.Tensor4D {
   const [h, w] = size;
   const fw = Math.floor(w / 2) + 1;
-  const [two, sh, b, sw, c] = spectrum.shape;
+  const [two, sh, b, c, sw] = spectrum.shape;
   if (two !== 2 || sh !== h || sw !== fw || (basis && basis.channels !== c)) {
     throw new RangeError(
-      `spectrum must have shape [2, ${h}, B, ${fw}, ${basis?.channels ?? "C"}] for a ` +
+      `spectrum must have shape [2, ${h}, B, ${basis?.channels ?? "C"}, ${fw}] for a ` +
         `${h}×${w} image, got [${spectrum.shape}]`,
     );
   }
   const own = basis ? null : irfft2dBasis(h, w, { channels: c });
-  const { rows, cols, rowsT, colsT } = basis ?? own!;
+  const { rows, cols, rowsT, colsT, color, colorT } = basis ?? own!;
   try {
     return tf.tidy(() => {
-      // [re; im] stacked along y: one matmul gives both parts of Z = F_y⁻¹ X.
-      const z = leftMul(rows, rowsT, tf.reshape(spectrum, [2 * h, b * fw * c])); // [2H, B·fw·C]
-      const zt = tf.transpose(tf.reshape(z, [2, h, b, fw * c]), [2, 1, 0, 3]); // [B, H, 2, fw·C]
-      return tf.reshape(rightMul(tf.reshape(zt, [b * h, 2 * fw * c]), cols, colsT), [b, h, w, c]);
+      // One matmul gives both parts of Z = F_y⁻¹ X, rows (y, part).
+      const z = leftMul(rows, rowsT, tf.reshape(spectrum, [2 * h, b * c * fw])); // [H·2, B·C·fw]
+      const zt = tf.transpose(tf.reshape(z, [h, 2, b * c, fw]), [0, 2, 1, 3]); // [H, B·C, 2, fw]
+      const x = rightMul(tf.reshape(zt, [h * b * c, 2 * fw]), cols, colsT); // [H·B·C, W]
+      const img = tf.transpose(tf.reshape(x, [h, b, c, w]), [1, 0, 3, 2]); // [B, H, W, C]
+      if (!color || !colorT) return img as tf.Tensor4D;
+      return tf.reshape(rightMul(tf.reshape(img, [b * h * w, c]), color, colorT), [b, h, w, c]);
     });
   } finally {
     if (own) disposeBasis(own);
@@ -337,6 +356,7 @@ export function irfft2d(
  */
 export function disposeBasis(basis: Irfft2dBasis): void {
   tf.dispose([basis.rows, basis.cols, basis.rowsT, basis.colsT]);
+  if (basis.color) tf.dispose([basis.color, basis.colorT!]);
 }
 
 // Constant-matrix products whose gradients use the pre-transposed constant:
@@ -363,20 +383,24 @@ function rightMul(x: tf.Tensor2D, b: tf.Tensor2D, bT: tf.Tensor2D): tf.Tensor2D 
 
 /**
  * Lucid's spectrum scale: 1 / max(f, 1 / max(H, W)) · √(H·W) / 4, where f is
- * the frequency magnitude √(fx² + fy²) in cycles per pixel (numpy `fftfreq`).
+ * the frequency magnitude √(fx² + fy²) in cycles per pixel (numpy `fftfreq`),
+ * at the spectrum's full size [2, H, K, C, fw].
  */
-function spectrumScale(h: number, w: number): tf.Tensor5D {
+function spectrumScale(h: number, w: number, k: number, c: number): tf.Tensor5D {
   const fw = Math.floor(w / 2) + 1;
-  const out = new Float32Array(h * fw);
+  const out = new Float32Array(2 * h * k * c * fw);
   const floor = 1 / Math.max(h, w);
   for (let y = 0; y < h; y++) {
     const fy = (y <= (h - 1) / 2 ? y : y - h) / h;
     for (let x = 0; x < fw; x++) {
       const fx = x / w;
-      out[y * fw + x] = (Math.sqrt(h * w) / 4) / Math.max(Math.hypot(fx, fy), floor);
+      const v = (Math.sqrt(h * w) / 4) / Math.max(Math.hypot(fx, fy), floor);
+      for (let part = 0; part < 2; part++) {
+        for (let j = 0; j < k * c; j++) out[((part * h + y) * k * c + j) * fw + x] = v;
+      }
     }
   }
-  return tf.tensor5d(out, [1, h, 1, fw, 1]);
+  return tf.tensor5d(out, [2, h, k, c, fw]);
 }
 
 /** A trainable variable from a tensor, freeing the tensor (the variable keeps its data). */

@@ -2,13 +2,13 @@ import assert from "node:assert/strict";
 import { useBackend } from "../../engine/backend.ts";
 import { tf } from "../../engine/deps.ts";
 import type { ConceptSet } from "../../engine/data/types.ts";
-import { createRng } from "../../engine/random.ts";
 import {
   mergeTallies,
   planTally,
   tallyBatch,
   type TallyLayer,
 } from "../../engine/dissect/tally.ts";
+import { CONCEPTS, H, N, PX, tallyProbe, W } from "./_tally_probe.ts";
 
 await useBackend("wasm", { quiet: true });
 
@@ -16,36 +16,8 @@ await useBackend("wasm", { quiet: true });
 // those; this checks it against the full dense product, counted in JS from
 // the device's own upsampled, thresholded maps (so no float question arises).
 
-const N = 3, H = 8, W = 8, PX = H * W;
-const CONCEPTS = [
-  { id: 0, name: "a0", category: "a" },
-  { id: 1, name: "a1", category: "a" },
-  { id: 2, name: "b0", category: "b" },
-  { id: 3, name: "b1", category: "b" },
-  { id: 4, name: "c0", category: "c" }, // not counted
-];
 const SHAPES = [[8, 8, 2], [4, 4, 3], [3, 3, 2]] as const; // same size, ×2, ×8/3
-
-function probe(seed: number): ConceptSet {
-  const rng = createRng(seed);
-  const a = new Int16Array(N * PX), b = new Int16Array(N * PX), b1 = new Int16Array(N * PX);
-  const c = new Int16Array(N * PX).fill(4);
-  for (let p = 0; p < N * PX; p++) {
-    a[p] = Math.floor(p / PX) === 1 ? -1 : rng.int(3) - 1; // image 1: "a" not annotated
-    b[p] = rng.next() < 0.5 ? -1 : 2 + rng.int(2);
-    // A second layer of "b" that often repeats the first one's concept (counted once).
-    b1[p] = rng.next() < 0.5 ? b[p]! : -1;
-  }
-  return {
-    name: "rows",
-    images: new Float32Array(N * PX),
-    shape: [N, H, W, 1],
-    labels: new Int32Array(N),
-    classNames: ["x"],
-    concepts: CONCEPTS,
-    labelMaps: { a, b, "b#1": b1, c },
-  };
-}
+const probe = (seed: number) => tallyProbe(seed, "rows");
 
 function activations(seed: number): tf.Tensor4D[] {
   return SHAPES.map(([h, w, k], i) => tf.randomUniform([N, h, w, k], 0, 1, "float32", seed + i));

@@ -1,7 +1,6 @@
 import assert from "node:assert/strict";
 import { useBackend } from "../../engine/backend.ts";
 import { tf } from "../../engine/deps.ts";
-import type { ConceptSet } from "../../engine/data/types.ts";
 import { scenes } from "../../engine/data/scenes.ts";
 import { type LayerTally, planTally, tallyBatch } from "../../engine/dissect/tally.ts";
 import { runNet } from "../../engine/net/executor.ts";
@@ -9,6 +8,7 @@ import { convLayers } from "../../engine/net/net.ts";
 import { createRng } from "../../engine/random.ts";
 import { exactQuantiles } from "../../engine/stats/quantile.ts";
 import { loadDefaultNet } from "../../engine/train/default_models.ts";
+import { CONCEPTS, N, tallyProbe } from "./_tally_probe.ts";
 
 await useBackend("wasm", { quiet: true });
 
@@ -16,34 +16,8 @@ await useBackend("wasm", { quiet: true });
 // (engine/kernels/_simd_dissect.ts), the others through tf ops; the counts
 // must be the same integers either way, and the same as on the CPU backend.
 
-const N = 3, H = 8, W = 8, PX = H * W;
-const CONCEPTS = [
-  { id: 0, name: "a0", category: "a" },
-  { id: 1, name: "a1", category: "a" },
-  { id: 2, name: "b0", category: "b" },
-  { id: 3, name: "b1", category: "b" },
-];
-// Same size, ×2 with a partial second word, ×8/3, and a K the kernel does not take (tf path).
 const SHAPES = [[8, 8, 4], [4, 4, 36], [3, 3, 8], [4, 4, 3]] as const;
-
-function probe(seed: number): ConceptSet {
-  const rng = createRng(seed);
-  const a = new Int16Array(N * PX), b = new Int16Array(N * PX), b1 = new Int16Array(N * PX);
-  for (let p = 0; p < N * PX; p++) {
-    a[p] = Math.floor(p / PX) === 1 ? -1 : rng.int(3) - 1;
-    b[p] = rng.next() < 0.5 ? -1 : 2 + rng.int(2);
-    b1[p] = rng.next() < 0.5 ? b[p]! : 2 + rng.int(2);
-  }
-  return {
-    name: "simd",
-    images: new Float32Array(N * PX),
-    shape: [N, H, W, 1],
-    labels: new Int32Array(N),
-    classNames: ["x"],
-    concepts: CONCEPTS,
-    labelMaps: { a, b, "b#1": b1 },
-  };
-}
+const probe = (seed: number) => tallyProbe(seed, "simd");
 
 /** Activations as plain arrays (the same values on every backend), a quarter exactly 0. */
 function values(seed: number): Float32Array[] {

@@ -41,6 +41,7 @@ import { tf } from "../deps.ts";
 import { type ReluBackward, runNet } from "../net/executor.ts";
 import { getLayer, type LayerInfo, type Net } from "../net/net.ts";
 import { createRng, type Rng, subSeed } from "../random.ts";
+import { createAdam } from "./adam.ts";
 import {
   createImageParam,
   type ImageParam,
@@ -375,7 +376,7 @@ async function optimiseChunk(
   const oneHot = new Float32Array(k * info.units);
   units.forEach((u, i) => (oneHot[i * info.units + u] = 1));
   const select = tf.tensor2d(oneHot, [k, info.units]);
-  const optimizer = tf.train.adam(o.learningRate);
+  const optimizer = createAdam(param.variable, o.learningRate);
   const objective = (
     x: tf.Tensor4D,
     relu: ReluBackward = "standard",
@@ -420,10 +421,12 @@ async function optimiseChunk(
               ) as tf.Scalar,
             dead,
           );
-          optimizer.applyGradients([{ name: param.variable.name, tensor: grads }]);
+          optimizer.step(grads);
           grads.dispose();
         } else {
-          optimizer.minimize(f, false, [param.variable]);
+          const { value, grads } = tf.variableGrads(f, [param.variable]);
+          optimizer.step(grads[param.variable.name]!);
+          tf.dispose([value, ...Object.values(grads)]);
         }
         if (values) {
           const v = (await (values as tf.Tensor).data()) as Float32Array;

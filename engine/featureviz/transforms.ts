@@ -152,23 +152,15 @@ export function drawTransforms(
 }
 
 /**
- * The bilinear resampling of a batch: four taps per output pixel, as plain
- * arrays (`taps`) and, for the device path, as tensors (`device`).
+ * The bilinear resampling of a batch: each image's affine map (`geometry`),
+ * from which every output pixel's four taps follow (see {@link planTaps}),
+ * and, for the device path, those taps as tensors (`device`).
  */
 export interface SamplingPlan {
-  /** Each output pixel's taps, P = N·H·W output pixels. */
-  taps: {
-    /**
-     * [P·4] source pixel (n·H·W + y·W + x) of the taps (y0, x0), (y0, x0+1),
-     * (y0+1, x0), (y0+1, x0+1); a tap outside the image points at a valid
-     * pixel with weight 0.
-     */
-    source: Int32Array;
-    /** [P·4] bilinear weights (0 for taps outside the image). */
-    weight: Float32Array;
-    /** [P] padValue · (weight of the taps outside the image). */
-    bias: Float32Array;
-  };
+  /** The affine map of every image, onto the input's pixel grid. */
+  geometry: PlanGeometry;
+  /** Every output pixel's taps, for the heap path; null on the device path. */
+  taps: Taps | null;
   /**
    * The tensors of the device path, or null when the resampling runs on the
    * WASM heap (see the module doc).
@@ -176,6 +168,42 @@ export interface SamplingPlan {
   device: DevicePlan | null;
   /** [N, H, W, C]. */
   shape: [number, number, number, number];
+}
+
+/**
+ * Where output pixel (i, j) of image b reads: with oy = (i + ½ − H/2)·zoomY and
+ * ox = (j + ½ − W/2)·zoomX, source y = cos·oy − sin·ox + H/2 + dy − ½ and
+ * x = sin·oy + cos·ox + W/2 + dx − ½ (cos and sin of image b's angle divided
+ * by its scale; dy, dx its shifts).
+ */
+export interface PlanGeometry {
+  /** Image height and width. */
+  h: number;
+  w: number;
+  /** Lucid's canvas shown at the input size: (side + 2·pad − jitters) / side. */
+  zoomY: number;
+  zoomX: number;
+  /** Per image: cos(angle) / scale, sin(angle) / scale, dy, dx. */
+  cos: Float64Array;
+  sin: Float64Array;
+  dy: Float64Array;
+  dx: Float64Array;
+  /** Value read outside the image. */
+  padValue: number;
+}
+
+/** Output pixels' taps: four per pixel, as {@link planTaps} and the heap loops use them. */
+export interface Taps {
+  /**
+   * [P·4] source pixel (n·H·W + y·W + x) of the taps (y0, x0), (y0, x0+1),
+   * (y0+1, x0), (y0+1, x0+1); a tap outside the image points at a valid
+   * pixel with weight 0.
+   */
+  source: Int32Array;
+  /** [P·4] bilinear weights (0 for taps outside the image). */
+  weight: Float32Array;
+  /** [P] padValue · (weight of the taps outside the image). */
+  bias: Float32Array;
 }
 
 /** The plan as tensors: one 2×2 block of neighbours per output pixel. */
@@ -210,8 +238,10 @@ export interface SamplingPlanOptions {
 }
 
 /**
- * Computes the bilinear sampling of each image's affine transform (in JS:
- * a few multiplications per pixel, no tensors until the end).
+ * The bilinear resampling of each image's affine transform: its geometry
+ * (a few numbers per image) and, for the device path, every output pixel's
+ * taps as tensors. On the heap path the taps are computed row by row inside
+ * the resampling loops instead (module doc).
  *
  * @param shape [N, H, W, C] of the images to transform
  * @param draws one transform per image (N)
@@ -222,9 +252,9 @@ export interface SamplingPlanOptions {
  *   off the WASM backend
  * @example
  * ```ts
- * import { disposePlan, samplingPlan, transformSettings } from "./transforms.ts";
+ * import { disposePlan, planTaps, samplingPlan, transformSettings } from "./transforms.ts";
  * const p = samplingPlan([1, 4, 4, 1], [{ dy: 0, dx: 0, scale: 1, degrees: 0 }], transformSettings(4, false));
- * if (p.taps.source.length !== 4 * 16) throw new Error("example failed");
+ * if (planTaps(p).source.length !== 4 * 16) throw new Error("example failed");
  * disposePlan(p);
  * ```
  */
@@ -248,74 +278,159 @@ export function samplingPlan(
       `run: "heap" needs the wasm backend; the backend is ${tf.getBackend()} (use "device")`,
     );
   }
-  const p = n * h * w;
-  const blocks = new Int32Array(p);
-  const source = new Int32Array(p * 4);
-  const tapWeight = new Float32Array(p * 4);
-  const tapBias = new Float32Array(p);
   const extra = 2 * settings.pad - settings.jitter - settings.finalJitter;
-  // Lucid's final canvas is `side + extra` px; showing it at `side` px shrinks it.
-  const zy = (h + extra) / h, zx = (w + extra) / w;
-  const cy = h / 2, cx = w / 2;
-  const pad = settings.padValue;
-  for (let b = 0; b < n; b++) {
-    const d = draws[b]!;
-    const a = (d.degrees * Math.PI) / 180;
-    const cos = Math.cos(a) / d.scale, sin = Math.sin(a) / d.scale;
-    for (let i = 0; i < h; i++) {
-      // Output pixel centre relative to the centre, in Lucid-canvas pixels.
-      const oy = (i + 0.5 - cy) * zy;
-      for (let j = 0; j < w; j++) {
-        const ox = (j + 0.5 - cx) * zx;
-        // Inverse rotation and scale, then the shifts, then back to indices.
-        const y = cos * oy - sin * ox + cy + d.dy - 0.5;
-        const x = sin * oy + cos * ox + cx + d.dx - 0.5;
-        let y0 = Math.floor(y), x0 = Math.floor(x);
-        const fy = y - y0, fx = x - x0;
-        let t0 = (1 - fy) * (1 - fx), t1 = (1 - fy) * fx, t2 = fy * (1 - fx), t3 = fy * fx;
-        let outside = 0;
-        if (y0 < 0 || y0 >= h - 1 || x0 < 0 || x0 >= w - 1) {
-          // Taps outside the image weigh 0 and add the pad value instead.
-          const top = y0 < 0 || y0 >= h, bottom = y0 + 1 < 0 || y0 + 1 >= h;
-          const left = x0 < 0 || x0 >= w, right = x0 + 1 < 0 || x0 + 1 >= w;
-          if (top || left) (outside += t0), (t0 = 0);
-          if (top || right) (outside += t1), (t1 = 0);
-          if (bottom || left) (outside += t2), (t2 = 0);
-          if (bottom || right) (outside += t3), (t3 = 0);
-          // The block table starts one pixel above and left of the image.
-          y0 = Math.min(Math.max(y0, -1), h - 1);
-          x0 = Math.min(Math.max(x0, -1), w - 1);
-        }
-        const q = (b * h + i) * w + j;
-        blocks[q] = (b * (h + 1) + y0 + 1) * (w + 1) + x0 + 1;
-        // A tap outside the image has weight 0; it reads pixel (0, 0) of its image.
-        const image = b * h * w;
-        const inY0 = y0 >= 0 && y0 < h, inY1 = y0 + 1 >= 0 && y0 + 1 < h;
-        const inX0 = x0 >= 0 && x0 < w, inX1 = x0 + 1 >= 0 && x0 + 1 < w;
-        const top = image + y0 * w, bottom = top + w;
-        source[4 * q] = inY0 && inX0 ? top + x0 : image;
-        source[4 * q + 1] = inY0 && inX1 ? top + x0 + 1 : image;
-        source[4 * q + 2] = inY1 && inX0 ? bottom + x0 : image;
-        source[4 * q + 3] = inY1 && inX1 ? bottom + x0 + 1 : image;
-        tapWeight[4 * q] = t0;
-        tapWeight[4 * q + 1] = t1;
-        tapWeight[4 * q + 2] = t2;
-        tapWeight[4 * q + 3] = t3;
-        tapBias[q] = outside * pad;
-      }
-    }
-  }
-  const taps = { source, weight: tapWeight, bias: tapBias };
+  const geometry: PlanGeometry = {
+    h,
+    w,
+    // Lucid's final canvas is `side + extra` px; showing it at `side` px shrinks it.
+    zoomY: (h + extra) / h,
+    zoomX: (w + extra) / w,
+    cos: Float64Array.from(draws, (d) => Math.cos((d.degrees * Math.PI) / 180) / d.scale),
+    sin: Float64Array.from(draws, (d) => Math.sin((d.degrees * Math.PI) / 180) / d.scale),
+    dy: Float64Array.from(draws, (d) => d.dy),
+    dx: Float64Array.from(draws, (d) => d.dx),
+    padValue: settings.padValue,
+  };
+  const plan: SamplingPlan = { geometry, taps: null, device: null, shape: [n, h, w, c] };
+  if (run === "device") plan.device = devicePlan(plan);
+  else plan.taps = allTaps(geometry, n, null, spareTaps(n * h * w));
+  return plan;
+}
+
+// A feature visualisation makes one plan per step, all of one size: the
+// buffers of a disposed plan serve the next (allocating ~10 MB of typed
+// arrays per step costs more than computing the taps).
+const spare: Taps[] = [];
+
+/** Buffers for P pixels' taps: a disposed plan's, or new. */
+function spareTaps(p: number): Taps {
+  const i = spare.findIndex((t) => t.bias.length === p);
+  if (i >= 0) return spare.splice(i, 1)[0]!;
+  return newTaps(p);
+}
+
+/** Zeroed tap arrays for P pixels. */
+function newTaps(p: number): Taps {
   return {
-    taps,
-    device: run === "device" ? devicePlan(blocks, taps, c) : null,
-    shape: [n, h, w, c],
+    source: new Int32Array(p * 4),
+    weight: new Float32Array(p * 4),
+    bias: new Float32Array(p),
   };
 }
 
-/** The tensors of the device path: the tap weights and bias repeated per channel. */
-function devicePlan(blocks: Int32Array, taps: SamplingPlan["taps"], c: number): DevicePlan {
-  const p = blocks.length;
+/**
+ * Every output pixel's four taps, as plain arrays (P = N·H·W pixels).
+ *
+ * @param plan from {@link samplingPlan}
+ * @returns sources, weights and pad biases
+ * @example
+ * ```ts
+ * import { planTaps, samplingPlan, transformSettings } from "./transforms.ts";
+ * const none = { dy: 0, dx: 0, scale: 1, degrees: 0 };
+ * const t = planTaps(samplingPlan([1, 2, 2, 1], [none], transformSettings(2, false)));
+ * // No transform: each pixel reads itself with weight 1.
+ * if (t.source[4] !== 1 || t.weight[4] !== 1) throw new Error("example failed");
+ * ```
+ */
+export function planTaps(plan: SamplingPlan): Taps {
+  const p = plan.shape[0] * plan.shape[1] * plan.shape[2];
+  if (plan.taps) {
+    const { source, weight, bias } = plan.taps;
+    return { source: source.slice(), weight: weight.slice(), bias: bias.slice() };
+  }
+  return allTaps(plan.geometry, plan.shape[0], null, newTaps(p));
+}
+
+/**
+ * The taps of every row, written into `taps` (every entry is written); with
+ * `blocks`, also each pixel's row in the device path's block table.
+ */
+function allTaps(g: PlanGeometry, n: number, blocks: Int32Array | null, taps: Taps): Taps {
+  for (let b = 0; b < n; b++) {
+    for (let i = 0; i < g.h; i++) rowTaps(g, b, i, taps, (b * g.h + i) * g.w, blocks);
+  }
+  return taps;
+}
+
+/**
+ * Writes the taps of output row i of image b at pixel `at` of `out` (and
+ * `at`…`at` + W − 1 of `blocks`, when given).
+ */
+function rowTaps(
+  g: PlanGeometry,
+  b: number,
+  i: number,
+  out: Taps,
+  at: number,
+  blocks: Int32Array | null,
+): void {
+  const { h, w, zoomX } = g;
+  const { source, weight, bias } = out;
+  const cy = h / 2, cx = w / 2;
+  const cos = g.cos[b]!, sin = g.sin[b]!, dy = g.dy[b]!, dx = g.dx[b]!;
+  const pad = g.padValue;
+  const image = b * h * w;
+  // Output pixel centre relative to the centre, in Lucid-canvas pixels.
+  const oy = (i + 0.5 - cy) * g.zoomY;
+  const cosOy = cos * oy, sinOy = sin * oy;
+  for (let j = 0; j < w; j++) {
+    const ox = (j + 0.5 - cx) * zoomX;
+    // Inverse rotation and scale, then the shifts, then back to indices.
+    const y = cosOy - sin * ox + cy + dy - 0.5;
+    const x = sinOy + cos * ox + cx + dx - 0.5;
+    let y0 = Math.floor(y), x0 = Math.floor(x);
+    const fy = y - y0, fx = x - x0;
+    const t = 4 * (at + j);
+    if (y0 >= 0 && y0 < h - 1 && x0 >= 0 && x0 < w - 1) {
+      // Inside: the common case, no bounds to mind.
+      const top = image + y0 * w + x0;
+      source[t] = top;
+      source[t + 1] = top + 1;
+      source[t + 2] = top + w;
+      source[t + 3] = top + w + 1;
+      weight[t] = (1 - fy) * (1 - fx);
+      weight[t + 1] = (1 - fy) * fx;
+      weight[t + 2] = fy * (1 - fx);
+      weight[t + 3] = fy * fx;
+      bias[at + j] = 0;
+      if (blocks) blocks[at + j] = (b * (h + 1) + y0 + 1) * (w + 1) + x0 + 1;
+      continue;
+    }
+    let t0 = (1 - fy) * (1 - fx), t1 = (1 - fy) * fx, t2 = fy * (1 - fx), t3 = fy * fx;
+    let outside = 0;
+    // Taps outside the image weigh 0 and add the pad value instead.
+    const top = y0 < 0 || y0 >= h, bottom = y0 + 1 < 0 || y0 + 1 >= h;
+    const left = x0 < 0 || x0 >= w, right = x0 + 1 < 0 || x0 + 1 >= w;
+    if (top || left) (outside += t0), (t0 = 0);
+    if (top || right) (outside += t1), (t1 = 0);
+    if (bottom || left) (outside += t2), (t2 = 0);
+    if (bottom || right) (outside += t3), (t3 = 0);
+    // The block table starts one pixel above and left of the image.
+    y0 = Math.min(Math.max(y0, -1), h - 1);
+    x0 = Math.min(Math.max(x0, -1), w - 1);
+    if (blocks) blocks[at + j] = (b * (h + 1) + y0 + 1) * (w + 1) + x0 + 1;
+    // A tap outside the image has weight 0; it reads pixel (0, 0) of its image.
+    const inY0 = y0 >= 0 && y0 < h, inY1 = y0 + 1 >= 0 && y0 + 1 < h;
+    const inX0 = x0 >= 0 && x0 < w, inX1 = x0 + 1 >= 0 && x0 + 1 < w;
+    const row0 = image + y0 * w, row1 = row0 + w;
+    source[t] = inY0 && inX0 ? row0 + x0 : image;
+    source[t + 1] = inY0 && inX1 ? row0 + x0 + 1 : image;
+    source[t + 2] = inY1 && inX0 ? row1 + x0 : image;
+    source[t + 3] = inY1 && inX1 ? row1 + x0 + 1 : image;
+    weight[t] = t0;
+    weight[t + 1] = t1;
+    weight[t + 2] = t2;
+    weight[t + 3] = t3;
+    bias[at + j] = outside * pad;
+  }
+}
+
+/** The tensors of the device path: the block rows, tap weights and bias repeated per channel. */
+function devicePlan(plan: SamplingPlan): DevicePlan {
+  const [n, h, w, c] = plan.shape;
+  const p = n * h * w;
+  const blocks = new Int32Array(p);
+  const taps = allTaps(plan.geometry, n, blocks, newTaps(p));
   const weights = new Float32Array(p * c * 4);
   const bias = new Float32Array(p * c);
   for (let q = 0; q < p; q++) {
@@ -345,6 +460,8 @@ function devicePlan(blocks: Int32Array, taps: SamplingPlan["taps"], c: number): 
 export function disposePlan(plan: SamplingPlan): void {
   const d = plan.device;
   if (d) tf.dispose([d.blocks, d.weights, d.bias, d.sum, d.sumT]);
+  if (plan.taps && spare.length < 2) spare.push(plan.taps);
+  plan.taps = null;
 }
 
 /**
@@ -409,51 +526,101 @@ export function applyTransforms(images: tf.Tensor4D, plan: SamplingPlan): tf.Ten
  */
 function onHeap(images: tf.Tensor4D, plan: SamplingPlan): tf.Tensor4D {
   const heap = wasmHeap(tf.backend());
-  if (!heap) {
+  const taps = plan.taps;
+  if (!heap || !taps) {
     throw new RangeError(
-      `this sampling plan runs on the WASM heap, but the backend is now ${tf.getBackend()}`,
+      taps
+        ? `this sampling plan runs on the WASM heap, but the backend is now ${tf.getBackend()}`
+        : "this sampling plan has been disposed",
     );
   }
   const [n, h, w, c] = plan.shape;
-  const p = n * h * w;
-  const { source, weight, bias } = plan.taps;
   const f = tf.customGrad((x) => {
-    const input = heapView(heap, x as tf.Tensor);
-    const out = new Float32Array(p * c);
-    // Every tap points at a valid pixel (weight 0 outside): no branches.
-    for (let q = 0; q < p; q++) {
-      const t = 4 * q, o = q * c, b = bias[q]!;
-      const s0 = source[t]! * c, s1 = source[t + 1]! * c;
-      const s2 = source[t + 2]! * c, s3 = source[t + 3]! * c;
-      const w0 = weight[t]!, w1 = weight[t + 1]!, w2 = weight[t + 2]!, w3 = weight[t + 3]!;
-      for (let ch = 0; ch < c; ch++) {
-        out[o + ch] = b + w0 * input[s0 + ch]! + w1 * input[s1 + ch]! + w2 * input[s2 + ch]! +
-          w3 * input[s3 + ch]!;
-      }
-    }
+    const out = new Float32Array(n * h * w * c);
+    resample(taps, heapView(heap, x as tf.Tensor), out, c);
     return {
       value: tf.tensor4d(out, [n, h, w, c]),
       gradFunc: (dy) => {
-        const g = heapView(heap, dy as tf.Tensor);
-        const dx = new Float32Array(p * c);
-        for (let q = 0; q < p; q++) {
-          const t = 4 * q, o = q * c;
-          const s0 = source[t]! * c, s1 = source[t + 1]! * c;
-          const s2 = source[t + 2]! * c, s3 = source[t + 3]! * c;
-          const w0 = weight[t]!, w1 = weight[t + 1]!, w2 = weight[t + 2]!, w3 = weight[t + 3]!;
-          for (let ch = 0; ch < c; ch++) {
-            const d = g[o + ch]!;
-            dx[s0 + ch]! += w0 * d;
-            dx[s1 + ch]! += w1 * d;
-            dx[s2 + ch]! += w2 * d;
-            dx[s3 + ch]! += w3 * d;
-          }
-        }
+        const dx = new Float32Array(n * h * w * c);
+        resampleAdjoint(taps, heapView(heap, dy as tf.Tensor), dx, c);
         return tf.tensor4d(dx, [n, h, w, c]);
       },
     };
   });
   return f(images) as tf.Tensor4D;
+}
+
+// The loops below have RGB versions (C = 3, the common case): with the
+// channel loop unrolled they run in two thirds of the time. Every tap points
+// at a valid pixel (weight 0 outside): no branches.
+
+/** out[q, ch] = bias[q] + Σ_t weight[q, t] · x[source[q, t], ch]. */
+function resample(taps: Taps, x: Float32Array, out: Float32Array, c: number): void {
+  if (c === 3) return resampleRgb(taps, x, out);
+  const { source, weight, bias } = taps;
+  const p = bias.length;
+  for (let q = 0; q < p; q++) {
+    const t = 4 * q, o = q * c, b = bias[q]!;
+    const s0 = source[t]! * c, s1 = source[t + 1]! * c;
+    const s2 = source[t + 2]! * c, s3 = source[t + 3]! * c;
+    const w0 = weight[t]!, w1 = weight[t + 1]!, w2 = weight[t + 2]!, w3 = weight[t + 3]!;
+    for (let ch = 0; ch < c; ch++) {
+      out[o + ch] = b + w0 * x[s0 + ch]! + w1 * x[s1 + ch]! + w2 * x[s2 + ch]! +
+        w3 * x[s3 + ch]!;
+    }
+  }
+}
+
+/** {@link resample} for C = 3. */
+function resampleRgb(taps: Taps, x: Float32Array, out: Float32Array): void {
+  const { source, weight, bias } = taps;
+  const p = bias.length;
+  for (let q = 0; q < p; q++) {
+    const t = 4 * q, o = q * 3, b = bias[q]!;
+    const s0 = source[t]! * 3, s1 = source[t + 1]! * 3;
+    const s2 = source[t + 2]! * 3, s3 = source[t + 3]! * 3;
+    const w0 = weight[t]!, w1 = weight[t + 1]!, w2 = weight[t + 2]!, w3 = weight[t + 3]!;
+    out[o] = b + w0 * x[s0]! + w1 * x[s1]! + w2 * x[s2]! + w3 * x[s3]!;
+    out[o + 1] = b + w0 * x[s0 + 1]! + w1 * x[s1 + 1]! + w2 * x[s2 + 1]! + w3 * x[s3 + 1]!;
+    out[o + 2] = b + w0 * x[s0 + 2]! + w1 * x[s1 + 2]! + w2 * x[s2 + 2]! + w3 * x[s3 + 2]!;
+  }
+}
+
+/** The adjoint of {@link resample}: dx[source[q, t], ch] += weight[q, t] · dy[q, ch]. */
+function resampleAdjoint(taps: Taps, dy: Float32Array, dx: Float32Array, c: number): void {
+  if (c === 3) return resampleAdjointRgb(taps, dy, dx);
+  const { source, weight } = taps;
+  const p = taps.bias.length;
+  for (let q = 0; q < p; q++) {
+    const t = 4 * q, o = q * c;
+    const s0 = source[t]! * c, s1 = source[t + 1]! * c;
+    const s2 = source[t + 2]! * c, s3 = source[t + 3]! * c;
+    const w0 = weight[t]!, w1 = weight[t + 1]!, w2 = weight[t + 2]!, w3 = weight[t + 3]!;
+    for (let ch = 0; ch < c; ch++) {
+      const d = dy[o + ch]!;
+      dx[s0 + ch]! += w0 * d;
+      dx[s1 + ch]! += w1 * d;
+      dx[s2 + ch]! += w2 * d;
+      dx[s3 + ch]! += w3 * d;
+    }
+  }
+}
+
+/** {@link resampleAdjoint} for C = 3. */
+function resampleAdjointRgb(taps: Taps, dy: Float32Array, dx: Float32Array): void {
+  const { source, weight } = taps;
+  const p = taps.bias.length;
+  for (let q = 0; q < p; q++) {
+    const t = 4 * q, o = q * 3;
+    const s0 = source[t]! * 3, s1 = source[t + 1]! * 3;
+    const s2 = source[t + 2]! * 3, s3 = source[t + 3]! * 3;
+    const w0 = weight[t]!, w1 = weight[t + 1]!, w2 = weight[t + 2]!, w3 = weight[t + 3]!;
+    const d0 = dy[o]!, d1 = dy[o + 1]!, d2 = dy[o + 2]!;
+    dx[s0]! += w0 * d0, dx[s0 + 1]! += w0 * d1, dx[s0 + 2]! += w0 * d2;
+    dx[s1]! += w1 * d0, dx[s1 + 1]! += w1 * d1, dx[s1 + 2]! += w1 * d2;
+    dx[s2]! += w2 * d0, dx[s2 + 1]! += w2 * d1, dx[s2 + 2]! += w2 * d2;
+    dx[s3]! += w3 * d0, dx[s3 + 1]! += w3 * d1, dx[s3 + 2]! += w3 * d2;
+  }
 }
 
 /** A float32 tensor's values in place on the heap (valid until the next allocation). */

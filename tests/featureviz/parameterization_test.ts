@@ -52,8 +52,11 @@ for (const [h, w] of [[4, 6], [5, 5], [3, 8]] as const) {
         ),
     );
     const before = tf.memory().numTensors;
-    const s = tf.tensor5d(spec.flat(3), [2, h, b, 1, fw]);
-    const y = irfft2d(s, [h, w]);
+    // Into the layout irfft2d takes: [B, C, fw, 2, H].
+    const s = tf.tidy(() =>
+      tf.transpose(tf.tensor5d(spec.flat(3), [2, h, b, 1, fw]), [2, 3, 4, 0, 1])
+    );
+    const y = irfft2d(s as tf.Tensor5D, [h, w]);
     assert.deepEqual(y.shape, [b, h, w, 1]);
     const got = await y.data();
     tf.dispose([s, y]);
@@ -77,7 +80,8 @@ for (const [h, w] of [[4, 6], [5, 5], [3, 8]] as const) {
 
 Deno.test("irfft2d of one cosine coefficient: a hand-worked wave", async () => {
   // X[0,1] = 4 on a 2×4 image: x[y,x] = 2·4·cos(2πx/4)/8 = cos(πx/2) → 1, 0, −1, 0.
-  const s = tf.tensor5d([0, 4, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0], [2, 2, 1, 1, 3]);
+  // Layout [B, C, fw, 2, H]: entry (kx·2 + part)·H + ky = (1·2 + 0)·2 + 0 = 4.
+  const s = tf.tensor5d([0, 0, 0, 0, 4, 0, 0, 0, 0, 0, 0, 0], [1, 1, 3, 2, 2]);
   const y = irfft2d(s, [2, 4]);
   const v = Array.from(await y.data());
   tf.dispose([s, y]);
@@ -86,24 +90,24 @@ Deno.test("irfft2d of one cosine coefficient: a hand-worked wave", async () => {
 });
 
 Deno.test("irfft2d rejects a spectrum of the wrong size", () => {
-  const s = tf.zeros([2, 4, 1, 4, 1]) as tf.Tensor5D;
+  const s = tf.zeros([1, 1, 4, 2, 4]) as tf.Tensor5D;
   assert.throws(
     () => irfft2d(s, [4, 4]),
-    (e) => e instanceof RangeError && /\[2, 4, B, C, 3\]/.test(e.message),
+    (e) => e instanceof RangeError && /\[B, C, 3, 2, 4\]/.test(e.message),
   );
   s.dispose();
 });
 
-Deno.test("irfft2d of C channels ([2, H, B, C, fw]): each channel as if alone", async () => {
+Deno.test("irfft2d of C channels ([B, C, fw, 2, H]): each channel as if alone", async () => {
   const [h, w, c, b] = [5, 6, 3, 2];
   const fw = 4;
-  const s = tf.randomNormal([2, h, b, c, fw], 0, 1, "float32", 11) as tf.Tensor5D;
+  const s = tf.randomNormal([b, c, fw, 2, h], 0, 1, "float32", 11) as tf.Tensor5D;
   const before = tf.memory().numTensors;
   const all = irfft2d(s, [h, w]);
   assert.deepEqual(all.shape, [b, h, w, c]);
   const got = await all.data();
   for (let ch = 0; ch < c; ch++) {
-    const one = tf.tidy(() => irfft2d(tf.slice(s, [0, 0, 0, ch, 0], [2, h, b, 1, fw]), [h, w]));
+    const one = tf.tidy(() => irfft2d(tf.slice(s, [0, ch, 0, 0, 0], [b, 1, fw, 2, h]), [h, w]));
     const want = await one.data();
     one.dispose();
     for (let i = 0; i < b * h * w; i++) {
@@ -119,7 +123,7 @@ Deno.test("colour mixing in the basis equals mixing the pixels afterwards", asyn
   const [h, w, c, b] = [4, 5, 3, 2];
   const fw = 3;
   const mix = Float32Array.from([0.5, -1, 0.25, 2, 0, 1, -0.5, 0.75, 1.5]);
-  const s = tf.randomNormal([2, h, b, c, fw], 0, 1, "float32", 9) as tf.Tensor5D;
+  const s = tf.randomNormal([b, c, fw, 2, h], 0, 1, "float32", 9) as tf.Tensor5D;
   const basis = irfft2dBasis(h, w, { channels: c, color: mix });
   const mixed = irfft2d(s, [h, w], basis);
   const after = tf.tidy(() =>

@@ -39,6 +39,9 @@
  * @module
  */
 import { tf } from "../deps.ts";
+import { simdButterfly, twiddleTables } from "../kernels/_simd_butterfly.ts";
+import { simdColorMix } from "../kernels/_simd_color.ts";
+import { type WasmHeap, wasmHeap } from "../kernels/_simd_runtime.ts";
 import { createRng } from "../random.ts";
 
 /** The parameterisations {@link createImageParam} knows. */
@@ -152,34 +155,41 @@ export function createImageParam(
   }
 
   const fw = Math.floor(w / 2) + 1;
-  // Layout [K, C, fw, 2, H] (see irfft2d). Each image's coefficients are
-  // drawn in (part, y, x, channel) order, as in the [2, H, fw, C] layout of
-  // earlier versions, so a seed gives the same start image.
+  // Layout [K, C, fw, 2, H] (see irfft2d), or with H a multiple of 4 the
+  // even/odd split [K, C, fw, 2, 2, H/2] (see irfft2dSplit). Each image's
+  // coefficients are drawn in (part, y, x, channel) order, as in the
+  // [2, H, fw, C] layout of earlier versions, so a seed gives the same
+  // start image whatever the layout.
+  const split = h % 4 === 0;
+  const at = spectrumIndex(h, w, c, split);
   const init = new Float32Array(k * c * fw * 2 * h);
   seeds.forEach((seed, i) => {
     const rng = createRng(seed);
     for (let part = 0; part < 2; part++) {
       for (let y = 0; y < h; y++) {
         for (let x = 0; x < fw; x++) {
-          for (let ch = 0; ch < c; ch++) {
-            init[(((i * c + ch) * fw + x) * 2 + part) * h + y] = sd * rng.normal();
-          }
+          for (let ch = 0; ch < c; ch++) init[at(i * c + ch, x, part, y)] = sd * rng.normal();
         }
       }
     }
   });
-  const variable = toVariable(tf.tensor(init, [k, c, fw, 2, h]));
+  const layout = split ? [k, c, fw, 2, 2, h / 2] : [k, c, fw, 2, h];
+  const variable = toVariable(tf.tensor(init, layout));
   const basis = irfft2dBasis(h, w, { channels: c, ...(mix ? { color: mix } : {}) });
   // Built at full size: on WASM a broadcasting multiply is an order of
   // magnitude slower than an elementwise one of the same size.
-  const scale = spectrumScale(h, w, k, c);
+  const scale = spectrumScale(h, w, k, c, split);
   return {
     variable,
     imageAxis: 0,
     render: () =>
       tf.tidy(() => {
-        const spectrum = tf.mul(variable, scale) as tf.Tensor5D;
-        return tf.sigmoid(irfft2d(spectrum, [h, w], basis));
+        const spectrum = tf.mul(variable, scale);
+        return tf.sigmoid(
+          split
+            ? irfft2dSplit(spectrum as tf.Tensor, [h, w], basis)
+            : irfft2d(spectrum as tf.Tensor5D, [h, w], basis),
+        );
       }),
     dispose: () => {
       tf.dispose([variable, scale]);
@@ -210,6 +220,13 @@ export interface Irfft2dBasis {
   colorT: tf.Tensor2D | null;
   /** C. */
   channels: number;
+  /**
+   * For H a multiple of 4, what {@link irfft2dSplit} needs: the complex
+   * inverse DFT of length H/2 laid out as `rows` ([H, H]) and its
+   * transpose, and the twiddle tables of the radix-2 butterfly
+   * (engine/kernels/_simd_butterfly.ts); null otherwise.
+   */
+  half: { rows: tf.Tensor2D; rowsT: tf.Tensor2D; cos: tf.Tensor1D; sin: tf.Tensor1D } | null;
 }
 
 /** Options of {@link irfft2dBasis}. */
@@ -253,17 +270,6 @@ export function irfft2dBasis(
     throw new RangeError(`color must be a ${c}×${c} matrix (${c * c} values), got ${color.length}`);
   }
   const fw = Math.floor(w / 2) + 1;
-  const rows = new Float32Array(4 * h * h);
-  for (let y = 0; y < h; y++) {
-    for (let ky = 0; ky < h; ky++) {
-      const a = (2 * Math.PI * ((ky * y) % h)) / h;
-      const co = Math.cos(a), si = Math.sin(a);
-      rows[ky * 2 * h + 2 * y] = co;
-      rows[(h + ky) * 2 * h + 2 * y] = -si;
-      rows[ky * 2 * h + 2 * y + 1] = si;
-      rows[(h + ky) * 2 * h + 2 * y + 1] = co;
-    }
-  }
   const cols = new Float32Array(2 * fw * w);
   for (let kx = 0; kx < fw; kx++) {
     // Columns 0 and W/2 (even W) stand for themselves; the others also for
@@ -276,7 +282,13 @@ export function irfft2dBasis(
     }
   }
   // Every tensor made here is returned: no tidy needed (and tidy cannot hold the nulls).
-  const r = tf.tensor2d(rows, [2 * h, 2 * h]);
+  const r = complexDftRows(h);
+  let half: Irfft2dBasis["half"] = null;
+  if (h % 4 === 0) {
+    const hr = complexDftRows(h / 2);
+    const { cos, sin } = twiddleTables(h);
+    half = { rows: hr, rowsT: tf.transpose(hr), cos: tf.tensor1d(cos), sin: tf.tensor1d(sin) };
+  }
   const q = tf.tensor2d(cols, [2 * fw, w]);
   const m = color ? tf.tensor2d(color, [c, c]) : null;
   return {
@@ -287,7 +299,28 @@ export function irfft2dBasis(
     color: m,
     colorT: m ? tf.transpose(m) : null,
     channels: c,
+    half,
   };
+}
+
+/**
+ * The complex inverse DFT of length n as a [2n, 2n] matrix to multiply from
+ * the right: rows (part, k), columns (y, part) interleaved; entries cos,
+ * −sin (real part out) and sin, cos (imaginary part out) of 2π·k·y / n.
+ */
+function complexDftRows(n: number): tf.Tensor2D {
+  const rows = new Float32Array(4 * n * n);
+  for (let y = 0; y < n; y++) {
+    for (let k = 0; k < n; k++) {
+      const a = (2 * Math.PI * ((k * y) % n)) / n;
+      const co = Math.cos(a), si = Math.sin(a);
+      rows[k * 2 * n + 2 * y] = co;
+      rows[(n + k) * 2 * n + 2 * y] = -si;
+      rows[k * 2 * n + 2 * y + 1] = si;
+      rows[(n + k) * 2 * n + 2 * y + 1] = co;
+    }
+  }
+  return tf.tensor2d(rows, [2 * n, 2 * n]);
 }
 
 /**
@@ -337,20 +370,184 @@ export function irfft2d(
     );
   }
   const own = basis ? null : irfft2dBasis(h, w, { channels: c });
-  const { rows, cols, rowsT, colsT, color, colorT } = basis ?? own!;
+  const use = basis ?? own!;
   try {
     return tf.tidy(() => {
       // One matmul gives both parts of Z = F_y⁻¹ X, columns (y, part).
-      const z = rightMul(tf.reshape(spectrum, [b * c * fw, 2 * h]), rows, rowsT);
-      const zt = tf.transpose(tf.reshape(z, [b * c, fw, 2 * h]), [0, 2, 1]); // [B·C, H·2, fw]
-      const x = rightMul(tf.reshape(zt, [b * c * h, 2 * fw]), cols, colsT); // [B·C·H, W]
-      const img = tf.reshape(tf.transpose(tf.reshape(x, [b, c, h * w]), [0, 2, 1]), [b, h, w, c]);
-      if (!color || !colorT) return img as tf.Tensor4D;
-      return tf.reshape(rightMul(tf.reshape(img, [b * h * w, c]), color, colorT), [b, h, w, c]);
+      const z = rightMul(tf.reshape(spectrum, [b * c * fw, 2 * h]), use.rows, use.rowsT);
+      return alongX(z, [b, h, w, c], use);
     });
   } finally {
     if (own) disposeBasis(own);
   }
+}
+
+/**
+ * {@link irfft2d} with the y frequencies split into even and odd ones
+ * (ky = 2m + e), for H a multiple of 4: the y transform becomes two of
+ * length H/2 (one [B·C·fw·2, H] × [H, H] product, half the multiplications
+ * of the direct one) and a radix-2 butterfly (on WASM one SIMD pass,
+ * engine/kernels/_simd_butterfly.ts; elsewhere tensor ops). The same
+ * images as {@link irfft2d} of the same coefficients, up to rounding.
+ *
+ * @param spectrum [B, C, fw, 2, 2, H/2]: per image, channel and kx, the
+ *   coefficients ky = 2m + e at [e][part][m] (part 0 real, 1 imaginary)
+ * @param size [H, W] of the output images, H a multiple of 4
+ * @param basis {@link irfft2dBasis} for H, W and C (its `half` is used)
+ * @returns [B, H, W, C] real images
+ * @throws {RangeError} when the spectrum does not match the size or basis
+ * @example
+ * ```ts
+ * import { tf } from "../deps.ts";
+ * import { disposeBasis, irfft2dBasis, irfft2dSplit } from "./parameterization.ts";
+ * // Only X[ky = 1, kx = 0] = 16 (e = 1, m = 0) on a 4×2 image: x[y, ·] = cos(πy/2) · 16 / 8.
+ * const s = tf.tensor6d([0, 0, 0, 0, 16, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0], [1, 1, 2, 2, 2, 2]);
+ * const basis = irfft2dBasis(4, 2);
+ * const x = await irfft2dSplit(s, [4, 2], basis).data();
+ * const want = [2, 2, 0, 0, -2, -2, 0, 0];
+ * if (!x.every((v, i) => Math.abs(v - want[i]!) < 1e-6)) throw new Error("example failed");
+ * disposeBasis(basis);
+ * ```
+ */
+export function irfft2dSplit(
+  spectrum: tf.Tensor,
+  size: readonly [number, number],
+  basis: Irfft2dBasis,
+): tf.Tensor4D {
+  const [h, w] = size;
+  const fw = Math.floor(w / 2) + 1;
+  const [b = 0, c = 0, sw, two, e, sh = 0, ...more] = spectrum.shape;
+  const half = basis.half;
+  if (
+    !half || more.length > 0 || two !== 2 || e !== 2 || 2 * sh !== h || sw !== fw ||
+    basis.channels !== c || h % 4 !== 0
+  ) {
+    throw new RangeError(
+      `irfft2dSplit needs H a multiple of 4, a basis for it, and a spectrum of shape ` +
+        `[B, ${basis.channels}, ${fw}, 2, 2, ${h / 2}] for a ${h}×${w} image, got ` +
+        `[${spectrum.shape}]`,
+    );
+  }
+  return tf.tidy(() => {
+    // Rows (b, c, kx, e): the length-H/2 transforms E (e = 0) and O (e = 1).
+    const eo = rightMul(tf.reshape(spectrum, [b * c * fw * 2, h]), half.rows, half.rowsT);
+    const z = butterfly(tf.reshape(eo, [b * c * fw, 2 * h]), half, h);
+    return alongX(z, [b, h, w, c], basis);
+  });
+}
+
+/**
+ * [E | O] rows → Z = [E + ω^y·O | E − ω^y·O], each half H/2 complex numbers
+ * interleaved (engine/kernels/_simd_butterfly.ts), differentiable.
+ */
+function butterfly(
+  eo: tf.Tensor2D,
+  half: NonNullable<Irfft2dBasis["half"]>,
+  h: number,
+): tf.Tensor2D {
+  const rows = eo.shape[0];
+  const heap = wasmHeap(tf.backend());
+  if (!heap) {
+    const [e, o] = tf.split(tf.reshape(eo, [rows, 2, h]), 2, 1).map((t) =>
+      tf.reshape(t, [rows, h])
+    );
+    // ω^y·(a + ib) = (a, b)·cos + (b, a)·(−sin, sin), lane by lane.
+    const swapped = tf.reshape(tf.reverse(tf.reshape(o!, [rows, h / 2, 2]), 2), [rows, h]);
+    const t = tf.add(tf.mul(o!, half.cos), tf.mul(swapped, half.sin));
+    return tf.concat([tf.add(e!, t), tf.sub(e!, t)], 1) as tf.Tensor2D;
+  }
+  const at = (t: tf.TensorInfo) => heap.address(t);
+  const f = tf.customGrad((x, save) => {
+    // Saved through the engine, like rightMul's basis.
+    (save as tf.GradSaveFunc)([half.cos, half.sin]);
+    const out = heap.output([rows, 2 * h]);
+    simdButterfly(
+      heap,
+      "butterfly",
+      { x: at(x as tf.Tensor), out: at(out), cos: at(half.cos), sin: at(half.sin) },
+      rows,
+      h,
+    );
+    return {
+      value: tf.engine().makeTensorFromTensorInfo(out),
+      gradFunc: (dy, saved) => {
+        const dx = heap.output([rows, 2 * h]);
+        simdButterfly(
+          heap,
+          "butterflyAdjoint",
+          { x: at(dy as tf.Tensor), out: at(dx), cos: at(saved[0]!), sin: at(saved[1]!) },
+          rows,
+          h,
+        );
+        return tf.engine().makeTensorFromTensorInfo(dx);
+      },
+    };
+  });
+  return f(eo) as tf.Tensor2D;
+}
+
+/**
+ * The rest of the inverse DFT after the y transform: z [B·C·fw, 2H] with
+ * columns (y, part) → the real transform along x → [B, H, W, C] images,
+ * colour-mixed when the basis says so.
+ */
+function alongX(
+  z: tf.Tensor2D,
+  [b, h, w, c]: [number, number, number, number],
+  basis: Irfft2dBasis,
+): tf.Tensor4D {
+  const fw = Math.floor(w / 2) + 1;
+  const { cols, colsT, color, colorT } = basis;
+  const zt = tf.transpose(tf.reshape(z, [b * c, fw, 2 * h]), [0, 2, 1]); // [B·C, H·2, fw]
+  const x = rightMul(tf.reshape(zt, [b * c * h, 2 * fw]), cols, colsT); // [B·C·H, W]
+  const planes = tf.reshape(x, [b, c, h * w]);
+  const heap = wasmHeap(tf.backend());
+  if (color && heap && c === 3 && (h * w) % 4 === 0) {
+    return mixPlanesOnHeap(heap, planes as tf.Tensor3D, color, [b, h, w]);
+  }
+  const img = tf.reshape(tf.transpose(planes, [0, 2, 1]), [b, h, w, c]);
+  if (!color || !colorT) return img as tf.Tensor4D;
+  return tf.reshape(rightMul(tf.reshape(img, [b * h * w, c]), color, colorT), [b, h, w, c]);
+}
+
+/**
+ * RGB planes [B, 3, H·W] → mixed pixels [B, H, W, 3] in one SIMD pass on
+ * the WASM heap (engine/kernels/_simd_color.ts), differentiable: the same
+ * values as the transpose and the [B·H·W, 3] × [3, 3] product (up to the
+ * order of the three-term sums), in a fifth of the time.
+ */
+function mixPlanesOnHeap(
+  heap: WasmHeap,
+  planes: tf.Tensor3D,
+  color: tf.Tensor2D,
+  [b, h, w]: [number, number, number],
+): tf.Tensor4D {
+  const at = (t: tf.TensorInfo) => heap.address(t);
+  const f = tf.customGrad((x) => {
+    const out = heap.output([b, h, w, 3]);
+    simdColorMix(
+      heap,
+      "planesToPixels",
+      { x: at(x as tf.Tensor), out: at(out), mix: at(color) },
+      b,
+      h * w,
+    );
+    return {
+      value: tf.engine().makeTensorFromTensorInfo(out),
+      gradFunc: (dy) => {
+        const dx = heap.output([b, 3, h * w]);
+        simdColorMix(
+          heap,
+          "pixelsToPlanes",
+          { x: at(dy as tf.Tensor), out: at(dx), mix: at(color) },
+          b,
+          h * w,
+        );
+        return tf.engine().makeTensorFromTensorInfo(dx);
+      },
+    };
+  });
+  return f(planes) as tf.Tensor4D;
 }
 
 /**
@@ -365,6 +562,8 @@ export function irfft2d(
  */
 export function disposeBasis(basis: Irfft2dBasis): void {
   tf.dispose([basis.rows, basis.cols, basis.rowsT, basis.colsT]);
+  const half = basis.half;
+  if (half) tf.dispose([half.rows, half.rowsT, half.cos, half.sin]);
   if (basis.color) tf.dispose([basis.color, basis.colorT!]);
 }
 
@@ -374,20 +573,27 @@ export function disposeBasis(basis: Irfft2dBasis): void {
 
 /** x·b for a constant b (bT = bᵀ); differentiable in x only. */
 function rightMul(x: tf.Tensor2D, b: tf.Tensor2D, bT: tf.Tensor2D): tf.Tensor2D {
-  const f = tf.customGrad((v) => ({
-    value: tf.matMul(v as tf.Tensor2D, b),
-    gradFunc: (dy) => tf.matMul(dy as tf.Tensor2D, bT),
-  }));
+  const f = tf.customGrad((v, save) => {
+    // Saved through the engine (a shared buffer, not a copy), so the
+    // gradient works even when bT is freed before the backward pass (the
+    // basis irfft2d makes for itself when given none).
+    (save as tf.GradSaveFunc)([bT]);
+    return {
+      value: tf.matMul(v as tf.Tensor2D, b),
+      gradFunc: (dy, saved) => tf.matMul(dy as tf.Tensor2D, saved[0] as tf.Tensor2D),
+    };
+  });
   return f(x) as tf.Tensor2D;
 }
 
 /**
  * Lucid's spectrum scale: 1 / max(f, 1 / max(H, W)) · √(H·W) / 4, where f is
  * the frequency magnitude √(fx² + fy²) in cycles per pixel (numpy `fftfreq`),
- * at the spectrum's full size [K, C, fw, 2, H].
+ * at the spectrum's full size, in its layout (see {@link spectrumIndex}).
  */
-function spectrumScale(h: number, w: number, k: number, c: number): tf.Tensor5D {
+function spectrumScale(h: number, w: number, k: number, c: number, split: boolean): tf.Tensor {
   const fw = Math.floor(w / 2) + 1;
+  const at = spectrumIndex(h, w, c, split);
   const out = new Float32Array(k * c * fw * 2 * h);
   const floor = 1 / Math.max(h, w);
   for (let y = 0; y < h; y++) {
@@ -396,11 +602,28 @@ function spectrumScale(h: number, w: number, k: number, c: number): tf.Tensor5D 
       const fx = x / w;
       const v = (Math.sqrt(h * w) / 4) / Math.max(Math.hypot(fx, fy), floor);
       for (let part = 0; part < 2; part++) {
-        for (let j = 0; j < k * c; j++) out[((j * fw + x) * 2 + part) * h + y] = v;
+        for (let j = 0; j < k * c; j++) out[at(j, x, part, y)] = v;
       }
     }
   }
-  return tf.tensor5d(out, [k, c, fw, 2, h]);
+  return tf.tensor(out, split ? [k, c, fw, 2, 2, h / 2] : [k, c, fw, 2, h]);
+}
+
+/**
+ * Where coefficient (part, ky, kx) of image-channel j lies in the flat
+ * spectrum: [K·C, fw, 2, H] for {@link irfft2d}, or with `split`
+ * [K·C, fw, 2 (ky mod 2), 2, H/2] for {@link irfft2dSplit}.
+ */
+function spectrumIndex(
+  h: number,
+  w: number,
+  _c: number,
+  split: boolean,
+): (j: number, kx: number, part: number, ky: number) => number {
+  const fw = Math.floor(w / 2) + 1;
+  return split
+    ? (j, kx, part, ky) => ((((j * fw + kx) * 2 + (ky & 1)) * 2 + part) * h) / 2 + (ky >> 1)
+    : (j, kx, part, ky) => ((j * fw + kx) * 2 + part) * h + ky;
 }
 
 /** A trainable variable from a tensor, freeing the tensor (the variable keeps its data). */

@@ -185,6 +185,16 @@ export const op = {
   i32x4Shl: simd(0xab),
   i32x4MinS: simd(0xb6),
   i32x4MaxS: simd(0xb8),
+  /**
+   * `i8x16.shuffle` choosing whole 32-bit lanes: lanes 0–3 of the result
+   * from `lanes` (0–3: the first operand's, 4–7: the second's).
+   */
+  shuffle32: (lanes: readonly number[]): number[] => {
+    if (lanes.length !== 4 || !lanes.every((l) => Number.isInteger(l) && l >= 0 && l < 8)) {
+      throw new RangeError(`shuffle32 takes 4 lanes in 0…7, got [${lanes}]`);
+    }
+    return [...simd(0x0d), ...lanes.flatMap((l) => [4 * l, 4 * l + 1, 4 * l + 2, 4 * l + 3])];
+  },
 };
 
 /**

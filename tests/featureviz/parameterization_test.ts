@@ -6,6 +6,7 @@ import {
   disposeBasis,
   irfft2d,
   irfft2dBasis,
+  irfft2dSplit,
 } from "../../engine/featureviz/parameterization.ts";
 import { createRng } from "../../engine/random.ts";
 
@@ -139,6 +140,95 @@ Deno.test("colour mixing in the basis equals mixing the pixels afterwards", asyn
   assert.throws(() => irfft2dBasis(h, w, { channels: 2, color: mix }), /2×2/);
   tf.dispose([s, mixed, after]);
   disposeBasis(basis);
+});
+
+for (const [h, w] of [[4, 6], [5, 5]] as const) {
+  // 4×6: 24 pixels, the WASM SIMD colour kernel; 5×5: 25, the tf-op path.
+  Deno.test(`colour mixing's gradient equals mixing afterwards (${h}×${w})`, async () => {
+    const [c, b, fw] = [3, 2, Math.floor(w / 2) + 1];
+    const mix = Float32Array.from([0.5, -1, 0.25, 2, 0, 1, -0.5, 0.75, 1.5]);
+    const s = tf.randomNormal([b, c, fw, 2, h], 0, 1, "float32", 12) as tf.Tensor5D;
+    const g = tf.randomNormal([b, h, w, c], 0, 1, "float32", 13);
+    const m = tf.tensor2d(mix, [c, c]);
+    const basis = irfft2dBasis(h, w, { channels: c, color: mix });
+    const before = tf.memory().numTensors;
+    const inBasis = tf.grad((x: tf.Tensor) =>
+      tf.sum(tf.mul(irfft2d(x as tf.Tensor5D, [h, w], basis), g))
+    )(s);
+    const afterwards = tf.grad((x: tf.Tensor) =>
+      tf.sum(
+        tf.mul(
+          tf.matMul(tf.reshape(irfft2d(x as tf.Tensor5D, [h, w]), [-1, c]), m),
+          tf.reshape(g, [-1, c]),
+        ),
+      )
+    )(s);
+    assert.equal(tf.memory().numTensors, before + 2);
+    const [p, q] = [await inBasis.data(), await afterwards.data()];
+    p.forEach((v, i) => assert.ok(Math.abs(v - q[i]!) < 1e-4, `${i}: ${v} vs ${q[i]}`));
+    tf.dispose([s, g, m, inBasis, afterwards]);
+    disposeBasis(basis);
+  });
+}
+
+/** [B, C, fw, 2, H] values → the even/odd layout [B, C, fw, 2, 2, H/2] of irfft2dSplit. */
+function toSplit(v: Float32Array, bcfw: number, h: number): Float32Array {
+  const out = new Float32Array(v.length);
+  for (let r = 0; r < bcfw; r++) {
+    for (let part = 0; part < 2; part++) {
+      for (let ky = 0; ky < h; ky++) {
+        out[((r * 2 + (ky & 1)) * 2 + part) * (h / 2) + (ky >> 1)] = v[(r * 2 + part) * h + ky]!;
+      }
+    }
+  }
+  return out;
+}
+
+for (const [h, w, c] of [[4, 6, 1], [8, 5, 3], [12, 12, 3]] as const) {
+  Deno.test(`irfft2dSplit equals irfft2d, values and gradients (${h}×${w}×${c})`, async () => {
+    const b = 2, fw = Math.floor(w / 2) + 1;
+    const mix = c === 3
+      ? { color: Float32Array.from([0.5, -1, 0.25, 2, 0, 1, -0.5, 0.75, 1.5]) }
+      : {};
+    const basis = irfft2dBasis(h, w, { channels: c, ...mix });
+    const natural = tf.randomNormal([b, c, fw, 2, h], 0, 1, "float32", h + w) as tf.Tensor5D;
+    const split = tf.tensor(toSplit(await natural.data() as Float32Array, b * c * fw, h), [
+      b,
+      c,
+      fw,
+      2,
+      2,
+      h / 2,
+    ]);
+    const g = tf.randomNormal([b, h, w, c], 0, 1, "float32", 5);
+    const before = tf.memory().numTensors;
+    const [y1, y2] = [irfft2d(natural, [h, w], basis), irfft2dSplit(split, [h, w], basis)];
+    const d1 = tf.grad((x: tf.Tensor) =>
+      tf.sum(tf.mul(irfft2d(x as tf.Tensor5D, [h, w], basis), g))
+    )(
+      natural,
+    );
+    const d2 = tf.grad((x: tf.Tensor) => tf.sum(tf.mul(irfft2dSplit(x, [h, w], basis), g)))(split);
+    assert.equal(tf.memory().numTensors, before + 4);
+    const [a, z] = [await y1.data(), await y2.data()];
+    a.forEach((v, i) => assert.ok(Math.abs(v - z[i]!) < 1e-5, `value ${i}: ${v} vs ${z[i]}`));
+    const [p, q] = [toSplit(await d1.data() as Float32Array, b * c * fw, h), await d2.data()];
+    p.forEach((v, i) => assert.ok(Math.abs(v - q[i]!) < 1e-4, `gradient ${i}: ${v} vs ${q[i]}`));
+    tf.dispose([natural, split, g, y1, y2, d1, d2]);
+    disposeBasis(basis);
+  });
+}
+
+Deno.test("irfft2dSplit: H not a multiple of 4, or a spectrum of the wrong shape, is a RangeError", () => {
+  const b6 = irfft2dBasis(6, 4), b8 = irfft2dBasis(8, 4);
+  assert.equal(b6.half, null);
+  const s = tf.zeros([1, 1, 3, 2, 2, 3]);
+  assert.throws(() => irfft2dSplit(s, [6, 4], b6), /H a multiple of 4.*got \[1,1,3,2,2,3\]/);
+  const t = tf.zeros([1, 1, 3, 2, 2, 3]);
+  assert.throws(() => irfft2dSplit(t, [8, 4], b8), /\[B, 1, 3, 2, 2, 4\] for a 8×4 image/);
+  tf.dispose([s, t]);
+  disposeBasis(b6);
+  disposeBasis(b8);
 });
 
 for (const parameterization of ["fourier", "pixel"] as const) {

@@ -114,3 +114,22 @@ Deno.test("forLoop and Locals: a sum of 1..n", () => {
 Deno.test("a negative memory offset is refused", () => {
   assert.throws(() => op.f32Load(-4), RangeError);
 });
+
+Deno.test("shuffle32 picks whole lanes from two vectors; bad lanes are a RangeError", () => {
+  // Memory: a = [0, 1, 2, 3], b = [10, 11, 12, 13]; out at byte 32.
+  const { f, memory } = build([], [], [], [
+    op.i32(32),
+    op.i32(0),
+    op.v128Load(0),
+    op.i32(0),
+    op.v128Load(16),
+    op.shuffle32([3, 4, 0, 7]),
+    op.v128Store(0),
+  ]);
+  const view = new Float32Array(memory.buffer, 0, 12);
+  view.set([0, 1, 2, 3, 10, 11, 12, 13]);
+  f();
+  assert.deepEqual(Array.from(view.subarray(8, 12)), [3, 10, 0, 13]);
+  assert.throws(() => op.shuffle32([0, 1, 8, 2]), /4 lanes in 0…7, got \[0,1,8,2\]/);
+  assert.throws(() => op.shuffle32([0, 1]), RangeError);
+});

@@ -275,3 +275,46 @@ Deno.test("bad parameterisation options: clear errors", () => {
     (e) => e instanceof TypeError && /fourier, pixel/.test(e.message),
   );
 });
+
+Deno.test("the tensor-op paths (CPU) render and differentiate like the WASM kernels", async () => {
+  // On WASM the butterfly and the colour mixing are SIMD kernels; on other
+  // backends tensor ops. A subprocess on the CPU backend renders the same
+  // seeded images and the same gradient: they must agree.
+  // The same job as below, in the subprocess.
+  const job = `
+    const param = createImageParam([2, 8, 12, 3], { seeds: [4, 5] });
+    const g = tf.reshape(tf.sin(tf.range(0, 2 * 8 * 12 * 3)), [2, 8, 12, 3]);
+    const { value, grads } = tf.variableGrads(() => tf.sum(tf.mul(param.render(), g)), [param.variable]);
+    const out = [Array.from(await param.render().data()), Array.from(await grads[param.variable.name].data())];`;
+  const module = new URL("../../engine/featureviz/parameterization.ts", import.meta.url).href;
+  const code = `
+    import { useBackend } from "${new URL("../../engine/backend.ts", import.meta.url).href}";
+    import { tf } from "${new URL("../../engine/deps.ts", import.meta.url).href}";
+    import { createImageParam } from "${module}";
+    await useBackend("cpu", { quiet: true });
+    ${job}
+    console.log(JSON.stringify(out));`;
+  const run = await new Deno.Command(Deno.execPath(), {
+    args: ["eval", "--ext=ts", code],
+    stdout: "piped",
+    stderr: "piped",
+  }).output();
+  assert.equal(run.code, 0, new TextDecoder().decode(run.stderr));
+  const [cpuImages, cpuGrads] = JSON.parse(new TextDecoder().decode(run.stdout)) as number[][];
+  const param = createImageParam([2, 8, 12, 3], { seeds: [4, 5] });
+  const g = tf.reshape(tf.sin(tf.range(0, 2 * 8 * 12 * 3)), [2, 8, 12, 3]);
+  const { value, grads } = tf.variableGrads(
+    () => tf.sum(tf.mul(param.render(), g)) as tf.Scalar,
+    [param.variable],
+  );
+  const img = param.render();
+  const [images, gradient] = [await img.data(), await grads[param.variable.name]!.data()];
+  tf.dispose([g, value, img, ...Object.values(grads)]);
+  param.dispose();
+  assert.equal(images.length, cpuImages!.length);
+  images.forEach((v, i) => assert.ok(Math.abs(v - cpuImages![i]!) < 1e-6, `pixel ${i}`));
+  assert.equal(gradient.length, cpuGrads!.length);
+  gradient.forEach((v, i) =>
+    assert.ok(Math.abs(v - cpuGrads![i]!) < 1e-5 * Math.max(1, Math.abs(v)), `gradient ${i}`)
+  );
+});

@@ -42,6 +42,7 @@ import { type ReluBackward, runNet } from "../net/executor.ts";
 import { getLayer, type LayerInfo, type Net } from "../net/net.ts";
 import { createRng, type Rng, subSeed } from "../random.ts";
 import { createAdam } from "./adam.ts";
+import { checkColorMatrix, type ColorMatrix } from "./color.ts";
 import {
   createImageParam,
   type ImageParam,
@@ -72,9 +73,12 @@ export interface FeatureVizOptions {
   parameterization?: Parameterization;
   /**
    * RGB models: mix colours through Lucid's ImageNet colour-correlation
-   * matrix (default true). Ignored for other channel counts.
+   * matrix (`true`, default), not at all (`false`), or through a 3×3 matrix
+   * in the same layout, e.g. `colorCorrelationSqrt(trainingImages)`
+   * (color.ts) for a model trained on other colours than ImageNet's.
+   * Ignored for other channel counts.
    */
-  decorrelate?: boolean;
+  decorrelate?: boolean | ColorMatrix;
   /**
    * Robustness transforms: `true` (default) = Lucid's amounts scaled to the
    * input size (see transforms.ts), `false` = none, or some amounts to
@@ -96,7 +100,7 @@ export interface ResolvedFeatureVizOptions {
   steps: number;
   learningRate: number;
   parameterization: Parameterization;
-  decorrelate: boolean;
+  decorrelate: boolean | ColorMatrix;
   /** The transform amounts used, or null for none. */
   transforms: TransformSettings | null;
   reduce: UnitReduce;
@@ -287,6 +291,7 @@ function resolveOptions(net: Net, o: FeatureVizOptions): ResolvedFeatureVizOptio
     ? transformSettings(side)
     : { ...transformSettings(side), ...t };
   const decorrelate = o.decorrelate ?? true;
+  if (typeof decorrelate !== "boolean") checkColorMatrix(decorrelate);
   return {
     steps,
     learningRate,

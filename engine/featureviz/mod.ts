@@ -29,7 +29,9 @@ export {
   unitActivations,
   type UnitReduce,
 } from "./feature_viz.ts";
+export { checkColorMatrix, colorCorrelationSqrt, type ColorMatrix } from "./color.ts";
 export {
+  COLOR_CORRELATION_SVD_SQRT,
   createImageParam,
   disposeBasis,
   type ImageParam,
@@ -37,6 +39,7 @@ export {
   irfft2d,
   type Irfft2dBasis,
   irfft2dBasis,
+  irfft2dSplit,
   type Parameterization,
   PARAMETERIZATIONS,
 } from "./parameterization.ts";

@@ -48,6 +48,7 @@ import { simdButterfly, twiddleTables } from "../kernels/_simd_butterfly.ts";
 import { simdColorMix } from "../kernels/_simd_color.ts";
 import { type WasmHeap, wasmHeap } from "../kernels/_simd_runtime.ts";
 import { createRng } from "../random.ts";
+import { checkColorMatrix, type ColorMatrix } from "./color.ts";
 
 /** The parameterisations {@link createImageParam} knows. */
 export const PARAMETERIZATIONS = ["fourier", "pixel"] as const;
@@ -75,8 +76,14 @@ export interface ImageParamOptions {
   seeds?: readonly number[];
   /** Standard deviation of the initial values. Default 0.01 (Lucid). */
   sd?: number;
-  /** Mix RGB channels through {@link COLOR_CORRELATION_SVD_SQRT}. Default true; ignored unless C = 3. */
-  decorrelate?: boolean;
+  /**
+   * Mix RGB channels through the square root of a colour covariance: `true`
+   * (default) Lucid's ImageNet matrix {@link COLOR_CORRELATION_SVD_SQRT},
+   * `false` none, or a 3×3 matrix in the same layout (e.g.
+   * `colorCorrelationSqrt` of the model's training images, color.ts).
+   * Ignored unless C = 3.
+   */
+  decorrelate?: boolean | ColorMatrix;
 }
 
 /** A trainable batch of images: the variable and how to turn it into pixels. */
@@ -133,8 +140,10 @@ export function createImageParam(
   if (!(sd >= 0 && Number.isFinite(sd))) {
     throw new RangeError(`sd must be a finite number ≥ 0, got ${sd}`);
   }
-  const decorrelate = (options.decorrelate ?? true) && c === 3;
-  const mix = decorrelate ? colorMixing() : null;
+  const decorrelate = options.decorrelate ?? true;
+  const mix = decorrelate === false || c !== 3
+    ? null
+    : colorMixing(decorrelate === true ? COLOR_CORRELATION_SVD_SQRT : decorrelate);
 
   if (kind === "pixel") {
     const init = new Float32Array(k * h * w * c);
@@ -642,8 +651,8 @@ function toVariable(init: tf.Tensor): tf.Variable {
  * Lucid's colour mixing, `flat [P, 3] · Mᵀ` with M normalised by its largest
  * column norm, as a row-major 3×3 (entry [i·3 + j] = Mᵀ[i][j] = M[j][i]).
  */
-function colorMixing(): Float32Array {
-  const m = COLOR_CORRELATION_SVD_SQRT;
+function colorMixing(m: ColorMatrix): Float32Array {
+  checkColorMatrix(m);
   let maxNorm = 0;
   for (let j = 0; j < 3; j++) {
     maxNorm = Math.max(maxNorm, Math.hypot(m[0]![j]!, m[1]![j]!, m[2]![j]!));

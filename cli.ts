@@ -27,6 +27,7 @@ import { convLayers, disposeNet } from "./engine/net/net.ts";
 import { neuronStats, rankByTaylor } from "./engine/neurons/activation_stats.ts";
 import { evaluate } from "./engine/net/predict.ts";
 import { loadDataset } from "./engine/data/named.ts";
+import { colorCorrelationSqrt } from "./engine/featureviz/color.ts";
 import { formatMapsReport, mapsReport } from "./engine/report/maps_report.ts";
 import {
   aopcComparison,
@@ -82,6 +83,9 @@ Flags
   --model NAME|PATH    mnist-cnn, scenes-cnn, or the model.json of a tfjs LayersModel (rank)
   --metric NAME        neuronim (default) or taylor (rank)
   --steps N            feature-visualisation steps (demo, rank). Default: 256
+  --decorrelate HOW    colours of RGB visualisations (rank): imagenet (Lucid's matrix,
+                       default), data (the same matrix from 2,000 of the model's training
+                       images) or none
   --data NAME          mnist, fashion-mnist or scenes (rank with a model.json). Default: mnist
   --layers A,B         layers to rank (rank; default every conv layer) or to prune (prune;
                        default block2_conv2 of mnist-cnn, conv3 of scenes-cnn)
@@ -101,6 +105,7 @@ const OPTIONS = {
   top: { type: "string", default: "15" },
   metric: { type: "string", default: "neuronim" },
   steps: { type: "string" },
+  decorrelate: { type: "string", default: "imagenet" },
   help: { type: "boolean", short: "h", default: false },
 } as const;
 
@@ -189,6 +194,12 @@ async function main(argv: string[]): Promise<void> {
       if (metric !== "neuronim" && metric !== "taylor") {
         throw new UsageError(`--metric must be neuronim or taylor; got ${JSON.stringify(metric)}`);
       }
+      const how = values.decorrelate;
+      if (how !== "imagenet" && how !== "data" && how !== "none") {
+        throw new UsageError(
+          `--decorrelate must be imagenet, data or none; got ${JSON.stringify(how)}`,
+        );
+      }
       const backend = await useBackend(backendChoice);
       const builtIn = (DEFAULT_MODEL_NAMES as readonly string[]).includes(values.model);
       const net = builtIn
@@ -224,8 +235,20 @@ async function main(argv: string[]): Promise<void> {
             await show.neuronStats(stats, { metric: "taylor", display: false }),
           ]);
         } else {
+          const trainingColours = async () =>
+            colorCorrelationSqrt(
+              builtIn
+                ? await defaultData(values.model as DefaultModelName, "train", 2000)
+                : await loadDataset(values.data, { split: "train", limit: 2000 }),
+            );
+          const decorrelate = how === "none"
+            ? false
+            : how === "imagenet" || data.shape[3] !== 3
+            ? true
+            : await trainingColours();
           const results = await neuronsReport(net, data, {
             layers,
+            decorrelate,
             ...(values.steps ? { steps: positiveInt(values.steps, "--steps") } : {}),
             onProgress: (step) => terminalProgress(step),
           });

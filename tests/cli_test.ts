@@ -53,6 +53,9 @@ Deno.test("cli rank: a missing model file is a clear error naming it", async () 
   const metric = await cli("rank", "--model", "mnist-cnn", "--metric", "vibes");
   assert.equal(metric.code, 2);
   assert.match(metric.stderr, /--metric must be neuronim or taylor; got "vibes"/);
+  const colours = await cli("rank", "--model", "scenes-cnn", "--decorrelate", "sepia");
+  assert.equal(colours.code, 2);
+  assert.match(colours.stderr, /--decorrelate must be imagenet, data or none; got "sepia"/);
   const prune = await cli("prune", "--model", "resnet-1000");
   assert.equal(prune.code, 2);
   assert.match(prune.stderr, /prune runs on mnist-cnn or scenes-cnn; got --model resnet-1000/);
@@ -74,6 +77,37 @@ Deno.test("cli rank: NeuronIM of one layer end to end, text, JSON and an explore
     assert.ok(report.neurons.every((n: { score: number }) => Number.isFinite(n.score)));
     const html = await Deno.readTextFile(`${out}/ranking.html`);
     assert.match(html, /neurolens\.explorer|explorer/);
+  } finally {
+    await Deno.remove(out, { recursive: true });
+  }
+});
+
+Deno.test("cli rank --decorrelate data: scenes-cnn visualised with its training scenes' colours", async () => {
+  const out = await Deno.makeTempDir();
+  try {
+    const r = await cli(
+      "rank",
+      ...[
+        "--backend",
+        "wasm",
+        "--model",
+        "scenes-cnn",
+        "--layers",
+        "conv1",
+        "--decorrelate",
+        "data",
+      ],
+      ...["--steps", "4", "--images", "64", "--top", "3", "--out", out],
+    );
+    assert.equal(r.code, 0, r.stderr);
+    assert.match(r.stdout, /NeuronIM of 16 neurons: 4 feature-visualisation steps/);
+    const report = JSON.parse(await Deno.readTextFile(`${out}/ranking.json`));
+    assert.equal(report.neurons.length, 16);
+    // The matrix computed from the scenes, not Lucid's (its first column is ≈ 0.26, 0.27, 0.27).
+    const m = report.neuronIM.decorrelate as number[][];
+    assert.equal(m.length, 3);
+    assert.ok(m.every((row) => row.length === 3 && row.every(Number.isFinite)));
+    assert.ok(Math.abs(m[0]![0]! - 0.26) > 0.01, JSON.stringify(m));
   } finally {
     await Deno.remove(out, { recursive: true });
   }

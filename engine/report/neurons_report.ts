@@ -9,6 +9,7 @@
  * @module
  */
 import { type MaximisationCheck, maximisationCheck } from "../featureviz/check.ts";
+import type { ColorMatrix } from "../featureviz/color.ts";
 import { type LayerNeuronStats, neuronStats } from "../neurons/activation_stats.ts";
 import {
   featureVizOf,
@@ -55,7 +56,14 @@ export interface NeuronsReport {
   net: string;
   data: string;
   metric: string;
-  neuronIM: { seconds: number; steps: number; samples: number; backgroundSize: number };
+  neuronIM: {
+    seconds: number;
+    steps: number;
+    samples: number;
+    backgroundSize: number;
+    /** The visualisations' colour decorrelation: true (Lucid's ImageNet matrix), false, or the matrix used. */
+    decorrelate: boolean | ColorMatrix;
+  };
   maximisation: { images: number; percentile: number; fraction: number; fractionLive: number };
   statsImages: number;
   statsSeconds: number;
@@ -80,6 +88,12 @@ export interface NeuronsReportOptions {
   layers?: readonly string[];
   /** Feature-visualisation steps. Default: 256 (METHODS.md §5). */
   steps?: number;
+  /**
+   * Colour decorrelation of the visualisations of RGB models (featureViz's
+   * `decorrelate`): Lucid's ImageNet matrix (`true`, default), none, or a
+   * matrix such as `colorCorrelationSqrt(trainingImages)`.
+   */
+  decorrelate?: boolean | ColorMatrix;
   /** Expected-Gradients samples per SHAP image. Default: 50. */
   samples?: number;
   /** Seed of the visualisations and SHAP samples. Default: 0. */
@@ -120,7 +134,10 @@ export async function neuronsReport(
     layers,
     n: samples,
     seed,
-    featureViz: { steps },
+    featureViz: {
+      steps,
+      ...(options.decorrelate !== undefined ? { decorrelate: options.decorrelate } : {}),
+    },
     ...progress("NeuronIM"),
   });
   const imSeconds = (performance.now() - t) / 1000;
@@ -146,6 +163,7 @@ export async function neuronsReport(
         steps,
         samples,
         backgroundSize: im.inputs.backgroundIndices.length,
+        decorrelate: options.decorrelate ?? true,
       },
       maximisation: {
         images: check.images,

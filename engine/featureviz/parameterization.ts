@@ -175,7 +175,7 @@ export function createImageParam(
   // [2, H, fw, C] layout of earlier versions, so a seed gives the same
   // start image whatever the layout.
   const split = h % 4 === 0;
-  const at = spectrumIndex(h, w, c, split);
+  const at = spectrumIndex(h, w, split);
   const init = new Float32Array(k * c * fw * 2 * h);
   seeds.forEach((seed, i) => {
     const rng = createRng(seed);
@@ -607,7 +607,7 @@ function rightMul(x: tf.Tensor2D, b: tf.Tensor2D, bT: tf.Tensor2D): tf.Tensor2D 
  */
 function spectrumScale(h: number, w: number, k: number, c: number, split: boolean): tf.Tensor {
   const fw = Math.floor(w / 2) + 1;
-  const at = spectrumIndex(h, w, c, split);
+  const at = spectrumIndex(h, w, split);
   const out = new Float32Array(k * c * fw * 2 * h);
   const floor = 1 / Math.max(h, w);
   for (let y = 0; y < h; y++) {
@@ -631,7 +631,6 @@ function spectrumScale(h: number, w: number, k: number, c: number, split: boolea
 function spectrumIndex(
   h: number,
   w: number,
-  _c: number,
   split: boolean,
 ): (j: number, kx: number, part: number, ky: number) => number {
   const fw = Math.floor(w / 2) + 1;

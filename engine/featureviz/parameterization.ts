@@ -255,15 +255,17 @@ export interface Irfft2dBasisOptions {
 }
 
 /**
- * The bases {@link irfft2d} multiplies with (numpy's `irfft2` normalisation:
- * 1 / (H·W), Hermitian weights 1 for the DC and Nyquist columns, 2 otherwise),
- * with an optional linear colour mixing folded into the second basis (the
- * DFT and the mixing are both linear, so they commute).
+ * The bases {@link irfft2d} and {@link irfft2dSplit} multiply with (numpy's
+ * `irfft2` normalisation: 1 / (H·W), Hermitian weights 1 for the DC and
+ * Nyquist columns, 2 otherwise), and an optional linear colour mixing
+ * applied after the DFT.
  *
  * @param h image height
  * @param w image width
  * @param options see {@link Irfft2dBasisOptions}
- * @returns the two basis matrices; the caller disposes them
+ * @returns the y and x bases with their transposes, the colour matrix (or
+ *   null) and, for H a multiple of 4, the half-length y basis and twiddles;
+ *   the caller disposes them with {@link disposeBasis}
  * @throws {RangeError} for a colour matrix that is not C×C
  * @example
  * ```ts
@@ -383,6 +385,7 @@ export function irfft2d(
         `${h}×${w} image, got [${spectrum.shape}]`,
     );
   }
+  if (basis) checkBasisSize(basis, h, w);
   const own = basis ? null : irfft2dBasis(h, w, { channels: c });
   const use = basis ?? own!;
   try {
@@ -442,12 +445,21 @@ export function irfft2dSplit(
         `[${spectrum.shape}]`,
     );
   }
+  checkBasisSize(basis, h, w);
   return tf.tidy(() => {
     // Rows (b, c, kx, e): the length-H/2 transforms E (e = 0) and O (e = 1).
     const eo = rightMul(tf.reshape(spectrum, [b * c * fw * 2, h]), half.rows, half.rowsT);
     const z = butterfly(tf.reshape(eo, [b * c * fw, 2 * h]), half, h);
     return alongX(z, [b, h, w, c], basis);
   });
+}
+
+/** A basis made for another image size: a RangeError naming both sizes. */
+function checkBasisSize(basis: Irfft2dBasis, h: number, w: number): void {
+  const bh = basis.rows.shape[0] / 2, bw = basis.cols.shape[1];
+  if (bh !== h || bw !== w) {
+    throw new RangeError(`the basis was built for ${bh}×${bw} images, not ${h}×${w}`);
+  }
 }
 
 /**
@@ -537,7 +549,9 @@ function mixPlanesOnHeap(
   [b, h, w]: [number, number, number],
 ): tf.Tensor4D {
   const at = (t: tf.TensorInfo) => heap.address(t);
-  const f = tf.customGrad((x) => {
+  const f = tf.customGrad((x, save) => {
+    // Saved through the engine, like rightMul's basis.
+    (save as tf.GradSaveFunc)([color]);
     const out = heap.output([b, h, w, 3]);
     simdColorMix(
       heap,
@@ -548,12 +562,12 @@ function mixPlanesOnHeap(
     );
     return {
       value: tf.engine().makeTensorFromTensorInfo(out),
-      gradFunc: (dy) => {
+      gradFunc: (dy, saved) => {
         const dx = heap.output([b, 3, h * w]);
         simdColorMix(
           heap,
           "pixelsToPlanes",
-          { x: at(dy as tf.Tensor), out: at(dx), mix: at(color) },
+          { x: at(dy as tf.Tensor), out: at(dx), mix: at(saved[0]!) },
           b,
           h * w,
         );

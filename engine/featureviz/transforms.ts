@@ -240,8 +240,8 @@ export interface SamplingPlanOptions {
 /**
  * The bilinear resampling of each image's affine transform: its geometry
  * (a few numbers per image) and, for the device path, every output pixel's
- * taps as tensors. On the heap path the taps are computed row by row inside
- * the resampling loops instead (module doc).
+ * taps as tensors; on the heap path, as plain arrays that the resampling
+ * loops read (module doc).
  *
  * @param shape [N, H, W, C] of the images to transform
  * @param draws one transform per image (N)
@@ -299,8 +299,20 @@ export function samplingPlan(
 
 // A feature visualisation makes one plan per step, all of one size: the
 // buffers of a disposed plan serve the next (allocating ~10 MB of typed
-// arrays per step costs more than computing the taps).
+// arrays per step costs more than computing the taps). A plan's taps may
+// still be needed after disposePlan, by the gradient of a resampling done
+// before it: `pending` counts the forward passes whose gradient has not
+// run, and taps go back to the pool only when that count is 0 (taps of a
+// forward pass whose gradient never runs are left to the garbage
+// collector).
 const spare: Taps[] = [];
+const pending = new WeakMap<Taps, { count: number; disposed: boolean }>();
+
+/** Returns taps to the pool, which keeps the two most recent sets. */
+function recycle(taps: Taps): void {
+  spare.push(taps);
+  if (spare.length > 2) spare.shift();
+}
 
 /** Buffers for P pixels' taps: a disposed plan's, or new. */
 function spareTaps(p: number): Taps {
@@ -460,8 +472,12 @@ function devicePlan(plan: SamplingPlan): DevicePlan {
 export function disposePlan(plan: SamplingPlan): void {
   const d = plan.device;
   if (d) tf.dispose([d.blocks, d.weights, d.bias, d.sum, d.sumT]);
-  if (plan.taps && spare.length < 2) spare.push(plan.taps);
+  const taps = plan.taps;
   plan.taps = null;
+  if (!taps) return;
+  const use = pending.get(taps);
+  if (use) use.disposed = true;
+  else recycle(taps);
 }
 
 /**
@@ -538,11 +554,18 @@ function onHeap(images: tf.Tensor4D, plan: SamplingPlan): tf.Tensor4D {
   const f = tf.customGrad((x) => {
     const out = new Float32Array(n * h * w * c);
     resample(taps, heapView(heap, x as tf.Tensor), out, c);
+    const use = pending.get(taps) ?? { count: 0, disposed: false };
+    use.count++;
+    pending.set(taps, use);
     return {
       value: tf.tensor4d(out, [n, h, w, c]),
       gradFunc: (dy) => {
         const dx = new Float32Array(n * h * w * c);
         resampleAdjoint(taps, heapView(heap, dy as tf.Tensor), dx, c);
+        if (--use.count === 0) {
+          pending.delete(taps);
+          if (use.disposed) recycle(taps);
+        }
         return tf.tensor4d(dx, [n, h, w, c]);
       },
     };

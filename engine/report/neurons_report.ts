@@ -163,7 +163,8 @@ export async function neuronsReport(
         steps,
         samples,
         backgroundSize: im.inputs.backgroundIndices.length,
-        decorrelate: options.decorrelate ?? true,
+        // Colour mixing applies to RGB inputs only.
+        decorrelate: data.shape[3] === 3 ? options.decorrelate ?? true : false,
       },
       maximisation: {
         images: check.images,

@@ -219,14 +219,19 @@ for (const [h, w, c] of [[4, 6, 1], [8, 5, 3], [12, 12, 3]] as const) {
   });
 }
 
-Deno.test("irfft2dSplit: H not a multiple of 4, or a spectrum of the wrong shape, is a RangeError", () => {
+Deno.test("irfft2dSplit and irfft2d: a bad H, spectrum shape or basis size is a RangeError", () => {
   const b6 = irfft2dBasis(6, 4), b8 = irfft2dBasis(8, 4);
   assert.equal(b6.half, null);
   const s = tf.zeros([1, 1, 3, 2, 2, 3]);
   assert.throws(() => irfft2dSplit(s, [6, 4], b6), /H a multiple of 4.*got \[1,1,3,2,2,3\]/);
   const t = tf.zeros([1, 1, 3, 2, 2, 3]);
   assert.throws(() => irfft2dSplit(t, [8, 4], b8), /\[B, 1, 3, 2, 2, 4\] for a 8×4 image/);
-  tf.dispose([s, t]);
+  // A basis for another image size.
+  const u = tf.zeros([1, 1, 3, 2, 4]) as tf.Tensor5D;
+  assert.throws(() => irfft2d(u, [4, 4], b8), /basis was built for 8×4 images, not 4×4/);
+  const v = tf.zeros([1, 1, 3, 2, 2, 4]);
+  assert.throws(() => irfft2dSplit(v, [8, 5], b8), /basis was built for 8×4 images, not 8×5/);
+  tf.dispose([s, t, u, v]);
   disposeBasis(b6);
   disposeBasis(b8);
 });

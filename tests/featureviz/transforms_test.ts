@@ -205,3 +205,37 @@ Deno.test('run: "heap" off the WASM backend, or an unknown run: RangeError', asy
   assert.equal(out.code, 0, new TextDecoder().decode(out.stderr));
   assert.match(text, /needs the wasm backend; the backend is cpu/);
 });
+
+Deno.test("a plan disposed before the backward pass still gives its own gradient", async () => {
+  // disposePlan pools a heap plan's tap buffers for the next plans (up to
+  // two sets); taps a pending gradient still needs must not be handed out.
+  const settings = transformSettings(12);
+  const shifted: TransformDraw = { dy: 1, dx: -1, scale: 1.04, degrees: 5 };
+  const x = tf.variable(tf.randomUniform([1, 12, 12, 3], 0, 1, "float32", 8));
+  const g = tf.randomNormal([1, 12, 12, 3], 0, 1, "float32", 9);
+  const gradient = async (disposeEarly: boolean) => {
+    const first = samplingPlan([1, 12, 12, 3], [shifted], settings);
+    const others: ReturnType<typeof samplingPlan>[] = [];
+    const { value, grads } = tf.variableGrads(() => {
+      const a = applyTransforms(x as unknown as tf.Tensor4D, first);
+      if (disposeEarly) disposePlan(first);
+      // New plans of the same size, made before the gradient runs: with two
+      // of them, one would get the pooled buffers if first's were pooled.
+      let sum = a;
+      for (let i = 0; i < 2; i++) {
+        const plan = samplingPlan([1, 12, 12, 3], [NONE], settings);
+        others.push(plan);
+        sum = tf.add(sum, tf.mul(applyTransforms(x as unknown as tf.Tensor4D, plan), 0.5));
+      }
+      return tf.sum(tf.mul(sum, g)) as tf.Scalar;
+    }, [x]);
+    const out = await grads[x.name]!.data();
+    tf.dispose([value, ...Object.values(grads)]);
+    if (!disposeEarly) disposePlan(first);
+    others.forEach(disposePlan);
+    return out;
+  };
+  const [late, early] = [await gradient(false), await gradient(true)];
+  late.forEach((v, i) => assert.equal(early[i], v, `entry ${i}`));
+  tf.dispose([x, g]);
+});

@@ -293,32 +293,8 @@ export function samplingPlan(
   };
   const plan: SamplingPlan = { geometry, taps: null, device: null, shape: [n, h, w, c] };
   if (run === "device") plan.device = devicePlan(plan);
-  else plan.taps = allTaps(geometry, n, null, spareTaps(n * h * w));
+  else plan.taps = allTaps(geometry, n, null, newTaps(n * h * w));
   return plan;
-}
-
-// A feature visualisation makes one plan per step, all of one size: the
-// buffers of a disposed plan serve the next (allocating ~10 MB of typed
-// arrays per step costs more than computing the taps). A plan's taps may
-// still be needed after disposePlan, by the gradient of a resampling done
-// before it: `pending` counts the forward passes whose gradient has not
-// run, and taps go back to the pool only when that count is 0 (taps of a
-// forward pass whose gradient never runs are left to the garbage
-// collector).
-const spare: Taps[] = [];
-const pending = new WeakMap<Taps, { count: number; disposed: boolean }>();
-
-/** Returns taps to the pool, which keeps the two most recent sets. */
-function recycle(taps: Taps): void {
-  spare.push(taps);
-  if (spare.length > 2) spare.shift();
-}
-
-/** Buffers for P pixels' taps: a disposed plan's, or new. */
-function spareTaps(p: number): Taps {
-  const i = spare.findIndex((t) => t.bias.length === p);
-  if (i >= 0) return spare.splice(i, 1)[0]!;
-  return newTaps(p);
 }
 
 /** Zeroed tap arrays for P pixels. */
@@ -472,12 +448,8 @@ function devicePlan(plan: SamplingPlan): DevicePlan {
 export function disposePlan(plan: SamplingPlan): void {
   const d = plan.device;
   if (d) tf.dispose([d.blocks, d.weights, d.bias, d.sum, d.sumT]);
-  const taps = plan.taps;
+  // The taps are plain arrays: a gradient still pending keeps them alive.
   plan.taps = null;
-  if (!taps) return;
-  const use = pending.get(taps);
-  if (use) use.disposed = true;
-  else recycle(taps);
 }
 
 /**
@@ -554,18 +526,11 @@ function onHeap(images: tf.Tensor4D, plan: SamplingPlan): tf.Tensor4D {
   const f = tf.customGrad((x) => {
     const out = new Float32Array(n * h * w * c);
     resample(taps, heapView(heap, x as tf.Tensor), out, c);
-    const use = pending.get(taps) ?? { count: 0, disposed: false };
-    use.count++;
-    pending.set(taps, use);
     return {
       value: tf.tensor4d(out, [n, h, w, c]),
       gradFunc: (dy) => {
         const dx = new Float32Array(n * h * w * c);
         resampleAdjoint(taps, heapView(heap, dy as tf.Tensor), dx, c);
-        if (--use.count === 0) {
-          pending.delete(taps);
-          if (use.disposed) recycle(taps);
-        }
         return tf.tensor4d(dx, [n, h, w, c]);
       },
     };

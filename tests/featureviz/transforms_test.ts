@@ -207,8 +207,8 @@ Deno.test('run: "heap" off the WASM backend, or an unknown run: RangeError', asy
 });
 
 Deno.test("a plan disposed before the backward pass still gives its own gradient", async () => {
-  // disposePlan pools a heap plan's tap buffers for the next plans (up to
-  // two sets); taps a pending gradient still needs must not be handed out.
+  // A heap plan's taps must stay valid for a pending gradient after
+  // disposePlan, even when new plans of the same size are made meanwhile.
   const settings = transformSettings(12);
   const shifted: TransformDraw = { dy: 1, dx: -1, scale: 1.04, degrees: 5 };
   const x = tf.variable(tf.randomUniform([1, 12, 12, 3], 0, 1, "float32", 8));
@@ -219,8 +219,7 @@ Deno.test("a plan disposed before the backward pass still gives its own gradient
     const { value, grads } = tf.variableGrads(() => {
       const a = applyTransforms(x as unknown as tf.Tensor4D, first);
       if (disposeEarly) disposePlan(first);
-      // New plans of the same size, made before the gradient runs: with two
-      // of them, one would get the pooled buffers if first's were pooled.
+      // New plans of the same size, made before the gradient runs.
       let sum = a;
       for (let i = 0; i < 2; i++) {
         const plan = samplingPlan([1, 12, 12, 3], [NONE], settings);
